@@ -1,0 +1,137 @@
+/** The side of the court a play was annotated on. */
+export const PLAY_ANGLES = ["LEFT", "RIGHT"] as const;
+export type PlayAngle = (typeof PLAY_ANGLES)[number];
+
+/** The four cameras every game is recorded with. */
+export const CAMERAS = ["FAR_LEFT", "NEAR_LEFT", "FAR_RIGHT", "NEAR_RIGHT"] as const;
+export type Camera = (typeof CAMERAS)[number];
+
+/** A play row as a source delivers it, before validation (column name → value). */
+export type RawPlayRow = Record<string, unknown>;
+
+/** A validated play. Times are seconds from the first frame of the game's videos. */
+export interface Play {
+  id: string;
+  gameId: string;
+  angle: PlayAngle;
+  start: number;
+  end: number;
+  playType: string | null;
+  /** Every column beyond the known ones, kept as given. */
+  metadata: Record<string, unknown>;
+}
+
+/** A row that failed validation: recorded in the manifest, never a crash. */
+export interface PlayRejection {
+  /** 1-based position of the row in the source's order for this game. */
+  row: number;
+  /** The row's id as given, when it had a usable one. */
+  playId: string | null;
+  reason: string;
+}
+
+export interface ValidatedPlays {
+  plays: Play[];
+  rejected: PlayRejection[];
+}
+
+/** What ffprobe tells about a media file that the pipeline needs. */
+export interface MediaInfo {
+  /** Container duration in seconds, measured from the first timestamp. */
+  duration: number;
+  /** First timestamp of the container in seconds (non-zero with edit lists or camera offsets). */
+  startTime: number;
+  video: {
+    codec: string;
+    width: number;
+    height: number;
+    fps: number;
+    /** Duration of the video stream itself, when the container says it. */
+    duration: number | null;
+  } | null;
+  audio: { codec: string } | null;
+}
+
+export type ClipStatus = "ok" | "failed";
+
+/** One clip's record in the game manifest: a failed clip is data, not an exception. */
+export interface ClipRecord {
+  playId: string;
+  camera: Camera;
+  /** Output object key, e.g. games/{game}/clips/{play}_{camera}.mp4 */
+  key: string;
+  /** Source video object key, e.g. Games/{game}/{camera}.mp4 */
+  source: string;
+  requestedStart: number;
+  requestedDuration: number;
+  /** What the checked clip really holds; null when it failed before a clip existed. */
+  actualStart: number | null;
+  actualDuration: number | null;
+  bytes: number | null;
+  cutMode: "exact";
+  status: ClipStatus;
+  reason: string | null;
+  /** True when a previous run's good clip was kept instead of cutting again. */
+  reused: boolean;
+  elapsedMs: number;
+}
+
+export type CameraStatus = "ok" | "missing" | "unreadable" | "unused";
+
+export interface CameraRecord {
+  camera: Camera;
+  source: string;
+  status: CameraStatus;
+  reason: string | null;
+  bytes: number | null;
+  duration: number | null;
+  startTime: number | null;
+}
+
+export type GameStatus = "complete" | "partial" | "failed";
+
+export interface GameManifest {
+  version: 1;
+  gameId: string;
+  /** complete: every valid play's clips are ok; partial: some clip failed or a row was rejected; failed: no dataset. */
+  status: GameStatus;
+  reason: string | null;
+  startedAt: string;
+  finishedAt: string;
+  timings: { fetchPlaysMs: number; clipsMs: number; totalMs: number };
+  counts: {
+    rows: number;
+    validPlays: number;
+    rejectedPlays: number;
+    clipsPlanned: number;
+    clipsOk: number;
+    clipsFailed: number;
+    clipsReused: number;
+    trainingLines: number;
+    validationLines: number;
+  };
+  split: { ratio: number; seed: string; format: JsonlFormat };
+  cameras: CameraRecord[];
+  rejectedPlays: PlayRejection[];
+  clips: ClipRecord[];
+  /** Which side each valid play went to. */
+  assignments: Record<string, "training" | "validation">;
+  outputs: { training: string; validation: string } | null;
+}
+
+export type JsonlFormat = "gemini" | "seed";
+
+/** The result of one game, shaped like the original's process_game return value. */
+export interface GameResult {
+  game_id: string;
+  status: GameStatus;
+  reason: string | null;
+  total_plays: number;
+  rejected_plays: number;
+  successful_clips: number;
+  failed_clips: number;
+  reused_clips: number;
+  jsonl_files: { training: string; validation: string } | null;
+  manifest: string;
+  elapsed_ms: number;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // ffmpeg saturates both cores; more parallel files only add contention.
+    fileParallelism: true,
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
