@@ -5,7 +5,12 @@ export interface ObjectInfo {
   size: number;
 }
 
-/** Inclusive byte range, as in an HTTP Range header; `end` omitted reads to the end. */
+/**
+ * Inclusive byte range, as in an HTTP Range header; `end` omitted reads to the end.
+ * An `end` past the last byte is clamped to it. A malformed range (negative,
+ * fractional, end < start) or one starting at or past the object's size
+ * (including any range of an empty object) is StoreError "io", like HTTP 416.
+ */
 export interface ByteRange {
   start: number;
   end?: number;
@@ -18,23 +23,36 @@ export type WriteBody = { file: string } | Buffer | string;
  * A bucket-like store of objects under '/'-separated keys (a local folder, GCS).
  * Writes are atomic: a reader sees the whole new object or none of it.
  * Keys are validated: a key that is absolute, empty, or has '.'/'..' segments
- * is rejected with StoreError code "invalid_key".
+ * is rejected with StoreError code "invalid_key" (full rules: keys.ts
+ * assertValidKey — also empty segments, '\\', control characters, over 1024
+ * bytes, and '.<name>.partial' segments reserved for in-progress writes).
  */
 export interface ObjectStore {
   /** Short name used in messages, e.g. "local:/data/out" or "gs://bucket" (never a secret). */
   readonly name: string;
   /** Size of the object, or null when there is none. */
   stat(key: string): Promise<ObjectInfo | null>;
-  /** A stream of the object's bytes, or of one range of them. Missing: StoreError "not_found". */
+  /**
+   * A stream of the object's bytes, or of one range of them. Missing: StoreError "not_found".
+   * The stream shows one version whole, even if the object is overwritten meanwhile.
+   */
   read(key: string, range?: ByteRange): Promise<Readable>;
-  /** Publishes the object whole, replacing any earlier one. */
+  /**
+   * Publishes the object whole, replacing any earlier one; returns its size in bytes.
+   * A failed write (e.g. a `file` that cannot be read: StoreError "io") leaves
+   * the earlier object, or none, and nothing partial visible.
+   */
   write(key: string, body: WriteBody, options?: { contentType?: string }): Promise<ObjectInfo>;
-  /** Objects whose key starts with the prefix, sorted by key. */
+  /**
+   * Objects whose key starts with the prefix ('' for all), sorted by the keys'
+   * UTF-8 bytes. The prefix is plain text, not a folder: "clips/p1_" matches
+   * "clips/p1_wide.mp4" but not "clips/p10_wide.mp4".
+   */
   list(prefix: string): Promise<ObjectInfo[]>;
   /** The address people and other tools use for the object: file:///…, gs://… */
   uri(key: string): string;
-  /** Optional: removes the object; missing objects are not an error. */
-  delete?(key: string): Promise<void>;
+  /** Removes the object; a missing object is not an error. */
+  delete(key: string): Promise<void>;
   /** Optional: a local file path ffmpeg can open directly, when the store is a folder. */
   localPath?(key: string): string;
 }

@@ -1,0 +1,77 @@
+import { ValidationError } from "../../domain/errors.js";
+import { assertSafeId } from "../../domain/ids.js";
+import { runBatch, type BatchResult } from "../../pipeline/run-batch.js";
+import { listFlag, parseFlags, settingFlags } from "../args.js";
+import { resolveConfig } from "../config.js";
+import { createPipelineContext } from "../pipeline-context.js";
+import { createProgressReporter } from "../progress.js";
+import { formatTable } from "../table.js";
+import type { CommandIo } from "./io.js";
+
+export const RUN_HELP = `playclips run [--games a,b,c | --all] [options]
+
+Cuts every play of the given games into clips and writes each game's
+manifest.json, training_data.jsonl and validation_data.jsonl.
+
+  --games LIST        game ids, comma or space separated
+  --all               every game the plays source knows
+  --force             re-cut clips an earlier run already made
+  --json              print the batch result as JSON instead of a table
+  --config FILE       settings file (default ./playclips.config.json)
+  (run \`playclips config\` to see every setting and where it came from)`;
+
+export async function runCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseFlags(args, {
+    ...settingFlags(),
+    games: { type: "string" },
+    all: { type: "boolean" },
+    force: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const games = listFlag(values.games);
+  if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
+  if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
+  for (const id of games) assertSafeId("game id", id);
+
+  const reporterBox: { onEvent?: ReturnType<typeof createProgressReporter>["onEvent"] } = {};
+  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, {
+    cwd: io.cwd,
+    reuse: values.force !== true,
+    onEvent: (event) => reporterBox.onEvent?.(event),
+    signal: io.signal,
+  });
+  const gameIds = values.all ? await ctx.plays.listGames() : games;
+  if (gameIds.length === 0) throw new ValidationError(`${ctx.plays.name} has no games`);
+
+  const reporter = createProgressReporter(io.stderr, gameIds);
+  reporterBox.onEvent = reporter.onEvent;
+  let batch: BatchResult;
+  try {
+    batch = await runBatch(gameIds, ctx, { gameConcurrency });
+  } finally {
+    reporter.stop();
+    await ctx.plays.close?.();
+  }
+  io.stdout.write(values.json ? `${JSON.stringify(batch, null, 2)}\n` : `${summary(batch)}\n`);
+  return batch.failed_games.length > 0 ? 1 : 0;
+}
+
+function summary(batch: BatchResult): string {
+  const rows = batch.results.map((r) => [
+    r.game_id,
+    r.status,
+    String(r.total_plays),
+    String(r.rejected_plays),
+    String(r.successful_clips),
+    String(r.failed_clips),
+    String(r.reused_clips),
+    `${(r.elapsed_ms / 1000).toFixed(1)}s`,
+    r.reason ?? "",
+  ]);
+  for (const failed of batch.failed_games) {
+    if (!batch.results.some((r) => r.game_id === failed.game_id)) rows.push([failed.game_id, "error", "", "", "", "", "", "", failed.reason]);
+  }
+  const table = formatTable(["game", "status", "plays", "rejected", "clips ok", "failed", "reused", "time", "reason"], rows);
+  return `${table}\n\n${batch.completed_games.length} games with a dataset, ${batch.failed_games.length} failed, in ${batch.total_time}s`;
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { PlayclipsError, ValidationError, errorMessage } from "../domain/errors.js";
+import { CONFIG_HELP, configCommand } from "./commands/config.js";
+import { DEMO_HELP, demoCommand } from "./commands/demo.js";
+import type { CommandIo } from "./commands/io.js";
+import { RUN_HELP, runCommand } from "./commands/run.js";
+import { STATUS_HELP, statusCommand } from "./commands/status.js";
+
+const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise<number>; help: string }> = {
+  demo: { run: demoCommand, help: DEMO_HELP },
+  run: { run: runCommand, help: RUN_HELP },
+  status: { run: statusCommand, help: STATUS_HELP },
+  config: { run: configCommand, help: CONFIG_HELP },
+};
+
+const USAGE = `playclips: basketball game videos + annotated plays → a Vertex AI video dataset
+
+usage: playclips <command> [options]
+
+commands:
+  demo     generate synthetic demo games (videos + plays file)
+  run      cut clips and write the dataset for some or all games
+  status   complete / failed / pending per game, from the output store
+  config   print the resolved configuration and where each value came from
+
+playclips <command> --help for a command's options.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** The CLI entry point: resolves everything from argv and env, returns the exit code. */
+export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise<number> {
+  const full: CommandIo = {
+    cwd: io.cwd ?? process.cwd(),
+    env: io.env ?? process.env,
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    signal: io.signal,
+  };
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    full.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    full.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    full.stderr.write(`playclips: unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    full.stdout.write(`${command.help}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, full);
+  } catch (error) {
+    full.stderr.write(`playclips ${name}: ${errorMessage(error)}\n`);
+    if (error instanceof ValidationError) return 2;
+    if (!(error instanceof PlayclipsError) && error instanceof Error && error.stack) full.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

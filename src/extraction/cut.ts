@@ -1,0 +1,67 @@
+import { mkdir, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { MediaError } from "../domain/errors.js";
+import { causeText, runMediaTool } from "./run.js";
+import type { MediaTools } from "./tools.js";
+
+export interface CutRequest {
+  input: string;
+  /** Seconds from the source's first timestamp (ffmpeg adds the file's start_time). */
+  start: number;
+  duration: number;
+  output: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The original design's exact command. `-ss` stays before `-i`: ffmpeg then
+ * seeks to the keyframe before START, decodes up to START and drops the frames
+ * before it, so the clip starts on the frame at START rather than on a
+ * keyframe, and START is measured from the file's first timestamp. Re-encoding
+ * is what makes that possible; `-c copy` would start on a keyframe.
+ */
+export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output">): string[] {
+  return [
+    "-hide_banner", "-nostdin", "-v", "error", "-y",
+    "-ss", formatTime(req.start),
+    "-i", req.input,
+    "-t", formatTime(req.duration),
+    "-map", "0:v:0", "-map", "0:a:0?",
+    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23",
+    "-c:a", "aac",
+    "-movflags", "+faststart",
+    // An output named "-x.mp4" would otherwise be read as an option.
+    req.output.startsWith("-") ? `./${req.output}` : req.output,
+  ];
+}
+
+/**
+ * Cuts [start, start + duration) of the input into an H.264/AAC MP4. On any
+ * failure the partial output is removed, so a file at `output` is never a
+ * half-written clip left behind by this function.
+ */
+export async function cutExactClip(tools: MediaTools, req: CutRequest): Promise<void> {
+  if (!Number.isFinite(req.start) || req.start < 0) {
+    throw new MediaError(`cannot cut ${req.input}: start must be a number of seconds >= 0, got ${req.start}`);
+  }
+  if (!Number.isFinite(req.duration) || req.duration <= 0) {
+    throw new MediaError(`cannot cut ${req.input}: duration must be a number of seconds > 0, got ${req.duration}`);
+  }
+
+  await mkdir(dirname(req.output), { recursive: true });
+  try {
+    await runMediaTool(tools.ffmpeg, exactCutArgs(req), { timeoutMs: req.timeoutMs, signal: req.signal });
+  } catch (error) {
+    await rm(req.output, { force: true }).catch(() => undefined);
+    const span = `${formatTime(req.start)} s + ${formatTime(req.duration)} s`;
+    throw new MediaError(`cutting ${span} of ${req.input} into ${req.output} failed: ${causeText(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Microsecond precision: ffmpeg's internal time base, so nothing is lost. */
+function formatTime(seconds: number): string {
+  return seconds.toFixed(6);
+}

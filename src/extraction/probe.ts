@@ -1,0 +1,164 @@
+import { stat } from "node:fs/promises";
+import { MediaError } from "../domain/errors.js";
+import type { MediaInfo } from "../domain/types.js";
+import { MediaToolError, causeText, runMediaTool } from "./run.js";
+import type { MediaTools } from "./tools.js";
+
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  start_time?: string;
+  duration?: string;
+  disposition?: { attached_pic?: number };
+}
+
+interface ProbeOutput {
+  streams?: ProbeStream[];
+  format?: { format_name?: string; start_time?: string; duration?: string };
+}
+
+interface ProbePacket {
+  pts_time?: string;
+  duration_time?: string;
+}
+
+// How far the data may end before the index says it should; a few frames of
+// slack covers B-frame reordering and rounding in the container's durations.
+const TRUNCATION_SLACK_SEC = 0.5;
+
+/**
+ * What ffprobe says about a media file, or a MediaError saying in plain words
+ * why it is not a usable video ("not a readable video: …").
+ */
+export async function probeMedia(tools: MediaTools, input: string, timeoutMs = 30_000): Promise<MediaInfo> {
+  const unreadable = (reason: string, cause?: unknown): MediaError =>
+    new MediaError(`not a readable video: ${input}: ${reason}`, cause === undefined ? undefined : { cause });
+
+  if (!input.includes("://")) {
+    const size = await stat(input).then((s) => s.size, () => null);
+    if (size === null) throw unreadable("the file does not exist");
+    if (size === 0) throw unreadable("the file is empty (0 bytes)");
+  }
+
+  let parsed: ProbeOutput;
+  try {
+    const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input];
+    const { stdout } = await runMediaTool(tools.ffprobe, args, { timeoutMs });
+    parsed = JSON.parse(stdout) as ProbeOutput;
+  } catch (error) {
+    throw unreadable(explainProbeFailure(error), error);
+  }
+
+  const format = parsed.format;
+  if (!format) throw unreadable("ffprobe found no container format");
+  const streams = parsed.streams ?? [];
+  const startTime = toNumber(format.start_time) ?? 0;
+
+  const videoStream = streams.find((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1);
+  const audioStream = streams.find((s) => s.codec_type === "audio");
+  const video: MediaInfo["video"] = videoStream
+    ? {
+        codec: videoStream.codec_name ?? "unknown",
+        width: videoStream.width ?? 0,
+        height: videoStream.height ?? 0,
+        // 0 marks "unknown": some variable-rate streams report no rate at all.
+        fps: parseRate(videoStream.avg_frame_rate) ?? parseRate(videoStream.r_frame_rate) ?? 0,
+        duration: positive(toNumber(videoStream.duration)),
+      }
+    : null;
+
+  const duration = mediaDuration(format.duration, streams, startTime);
+  if (duration === null) throw unreadable("it has no duration (a still image, or a stream with no index?)");
+
+  if (video && /\bmov\b|\bmp4\b/.test(format.format_name ?? "")) {
+    let problem: string | null;
+    try {
+      problem = await findTruncation(tools, input, videoStream, timeoutMs);
+    } catch (error) {
+      throw unreadable(`reading its last frames failed: ${explainProbeFailure(error)}`, error);
+    }
+    if (problem) throw unreadable(problem);
+  }
+
+  return { duration, startTime, video, audio: audioStream ? { codec: audioStream.codec_name ?? "unknown" } : null };
+}
+
+/**
+ * Duration from the first timestamp to the end of the last stream. In MP4 the
+ * container duration counts from 0 and so includes a leading empty edit (a
+ * camera offset): a video starting at 1.5 s with 10 s of frames says 11.5 s.
+ */
+function mediaDuration(formatDuration: string | undefined, streams: ProbeStream[], startTime: number): number | null {
+  const ends = streams.flatMap((s) => {
+    const start = toNumber(s.start_time);
+    const length = toNumber(s.duration);
+    return start !== null && length !== null && length > 0 ? [start + length] : [];
+  });
+  if (ends.length > 0) return positive(Math.max(...ends) - startTime);
+  return positive(toNumber(formatDuration));
+}
+
+/**
+ * MP4 with its index at the front (faststart) still probes fine after a cut-off
+ * download, because ffprobe only reads the index. Reading the packets of the
+ * last GOP shows whether the data really reaches the end.
+ */
+async function findTruncation(
+  tools: MediaTools,
+  input: string,
+  stream: ProbeStream | undefined,
+  timeoutMs: number,
+): Promise<string | null> {
+  const start = toNumber(stream?.start_time);
+  const length = toNumber(stream?.duration);
+  if (start === null || length === null) return null;
+  const expectedEnd = start + length;
+
+  // "999999%" seeks to the last keyframe: at most one GOP is read.
+  const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", "999999%", "-show_entries",
+    "packet=pts_time,duration_time", "-print_format", "json", input];
+  const { stdout, stderr } = await runMediaTool(tools.ffprobe, args, { timeoutMs });
+  const packets = (JSON.parse(stdout) as { packets?: ProbePacket[] }).packets ?? [];
+  const ends = packets.flatMap((p) => {
+    const pts = toNumber(p.pts_time);
+    return pts === null ? [] : [pts + (toNumber(p.duration_time) ?? 0)];
+  });
+  const lastEnd = ends.length > 0 ? Math.max(...ends) : null;
+  const truncated = lastEnd === null || /partial file/i.test(stderr) || lastEnd < expectedEnd - TRUNCATION_SLACK_SEC;
+  if (!truncated) return null;
+  const reached = lastEnd === null ? "its last part has no data" : `its data stops at ${lastEnd.toFixed(2)} s`;
+  return `the file is truncated: the index says the video runs to ${expectedEnd.toFixed(2)} s but ${reached}`;
+}
+
+function explainProbeFailure(error: unknown): string {
+  if (!(error instanceof MediaToolError)) return causeText(error);
+  const said = `ffprobe: ${error.stderrTail || `exit code ${error.exitCode ?? "none"}`}`;
+  if (/moov atom not found/i.test(error.stderrTail)) {
+    return `the MP4 index (moov atom) is missing, so the file is truncated or not an MP4 (${said})`;
+  }
+  if (/Invalid data found when processing input/i.test(error.stderrTail)) {
+    return `it is not in an audio or video format ffprobe recognises (${said})`;
+  }
+  return said;
+}
+
+function parseRate(rate: string | undefined): number | null {
+  const match = /^(\d+)(?:\/(\d+))?$/.exec(rate ?? "");
+  if (!match) return null;
+  const value = Number(match[1]) / Number(match[2] ?? "1");
+  return Number.isFinite(value) && value > 0 ? value : null;
+}
+
+function toNumber(value: string | undefined): number | null {
+  if (value === undefined || value === "N/A") return null;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : null;
+}
+
+function positive(value: number | null): number | null {
+  return value !== null && value > 0 ? value : null;
+}

@@ -1,0 +1,21 @@
+// The library API: the same functions the CLI calls.
+export * from "./domain/types.js";
+export * from "./domain/errors.js";
+export { camerasForAngle } from "./domain/angles.js";
+export { clipKey, videoKey, trainingKey, validationKey, manifestKey } from "./domain/layout.js";
+export { splitPlays, DEFAULT_SPLIT, type SplitOptions, type SplitSide } from "./domain/split.js";
+export { datasetLine, DEFAULT_TEMPLATES, type LineTemplates } from "./domain/jsonl.js";
+export { validatePlayRows } from "./domain/validate-plays.js";
+export type { PlaySource } from "./sources/play-source.js";
+export { createFilePlaySource } from "./sources/file.js";
+export type { ObjectStore, ObjectInfo, ByteRange, WriteBody } from "./stores/object-store.js";
+export { createLocalStore } from "./stores/local.js";
+export type { MediaTools } from "./extraction/tools.js";
+export { locateMediaTools } from "./extraction/locate.js";
+export type { PipelineContext, PipelineEvent } from "./pipeline/context.js";
+export { createPool, type Pool } from "./pipeline/pool.js";
+export { processGame } from "./pipeline/process-game.js";
+export { runBatch, type BatchResult, type BatchOptions } from "./pipeline/run-batch.js";
+export { readGameStatus, type GameStatusReport } from "./pipeline/status.js";
+export { readManifest } from "./pipeline/manifest.js";
+export { generateDemo } from "./demo/generate.js";

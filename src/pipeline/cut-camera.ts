@@ -1,0 +1,155 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { errorMessage } from "../domain/errors.js";
+import type { Camera, CameraRecord, ClipRecord, MediaInfo } from "../domain/types.js";
+import { cutExactClip } from "../extraction/cut.js";
+import { probeMedia } from "../extraction/probe.js";
+import { verifyClip } from "../extraction/verify.js";
+import type { PipelineContext } from "./context.js";
+import type { PlannedClip } from "./plan.js";
+import { openSourceVideo } from "./source-video.js";
+
+// A play may end this far past the probed duration and still be whole: the
+// container duration is rounded to the last frame's start.
+const END_SLACK_SEC = 0.001;
+
+export interface CameraOutcome {
+  camera: CameraRecord;
+  clips: ClipRecord[];
+}
+
+function record(clip: PlannedClip, fields: Partial<ClipRecord>): ClipRecord {
+  return {
+    playId: clip.play.id,
+    camera: clip.camera,
+    key: clip.key,
+    source: clip.source,
+    requestedStart: clip.play.start,
+    requestedDuration: round(clip.play.end - clip.play.start),
+    actualStart: null,
+    actualDuration: null,
+    bytes: null,
+    cutMode: "exact",
+    status: "failed",
+    reason: null,
+    reused: false,
+    elapsedMs: 0,
+    ...fields,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+/**
+ * Cuts every clip of one camera from its source video, opened once. Problems
+ * of the camera fail its clips; problems of a clip fail that clip. Nothing
+ * here throws for bad media: every outcome is a record.
+ */
+export async function cutCamera(
+  ctx: PipelineContext,
+  camera: Camera,
+  clips: readonly PlannedClip[],
+  previous: ReadonlyMap<string, ClipRecord>,
+  emit: (clip: ClipRecord) => void,
+): Promise<CameraOutcome> {
+  const source = clips[0]?.source ?? "";
+  const cameraRecord: CameraRecord = { camera, source, status: "ok", reason: null, bytes: null, duration: null, startTime: null };
+  const results: ClipRecord[] = [];
+  const done = (r: ClipRecord): void => {
+    results.push(r);
+    emit(r);
+  };
+  const failAll = (status: "missing" | "unreadable", reason: string): CameraOutcome => {
+    Object.assign(cameraRecord, { status, reason });
+    ctx.onEvent?.({ type: "camera-failed", gameId: clips[0]?.play.gameId ?? "", camera, reason });
+    for (const clip of clips) done(record(clip, { reason }));
+    return { camera: cameraRecord, clips: results };
+  };
+
+  // Good clips of an earlier run are kept when their object is still whole.
+  const pending: PlannedClip[] = [];
+  for (const clip of clips) {
+    const kept = ctx.reuse ? await reusable(ctx, clip, previous.get(clip.key)) : null;
+    if (kept) done(kept);
+    else pending.push(clip);
+  }
+  if (pending.length === 0) return { camera: cameraRecord, clips: results };
+
+  const info = await ctx.videos.stat(source);
+  if (!info) return failAll("missing", `camera video ${source} is missing from ${ctx.videos.name}`);
+  cameraRecord.bytes = info.size;
+
+  let opened;
+  try {
+    opened = await openSourceVideo(ctx.videos, source, ctx.tempDir);
+  } catch (error) {
+    return failAll("unreadable", `camera video ${source} could not be read: ${errorMessage(error)}`);
+  }
+  try {
+    let media: MediaInfo;
+    try {
+      media = await probeMedia(ctx.tools, opened.input);
+      if (!media.video) throw new Error("it has no video stream");
+    } catch (error) {
+      return failAll("unreadable", `camera video ${source} is not a readable video: ${errorMessage(error)}`);
+    }
+    cameraRecord.duration = media.duration;
+    cameraRecord.startTime = media.startTime;
+    await Promise.all(pending.map(async (clip) => done(await cutOne(ctx, clip, opened.input, media))));
+  } finally {
+    await opened.release();
+  }
+  return { camera: cameraRecord, clips: results };
+}
+
+async function reusable(ctx: PipelineContext, clip: PlannedClip, before: ClipRecord | undefined): Promise<ClipRecord | null> {
+  if (!before || before.status !== "ok" || before.bytes === null) return null;
+  const sameCut =
+    before.requestedStart === clip.play.start && before.requestedDuration === round(clip.play.end - clip.play.start);
+  if (!sameCut) return null;
+  const info = await ctx.output.stat(clip.key);
+  if (!info || info.size !== before.bytes) return null;
+  return { ...before, reused: true, elapsedMs: 0 };
+}
+
+async function cutOne(ctx: PipelineContext, clip: PlannedClip, input: string, media: MediaInfo): Promise<ClipRecord> {
+  const duration = clip.play.end - clip.play.start;
+  if (clip.play.end > media.duration + END_SLACK_SEC) {
+    const where = clip.play.start >= media.duration ? "starts" : "ends";
+    return record(clip, {
+      reason: `play ${where} beyond the end of ${clip.camera}: it ends at ${clip.play.end} s, the video lasts ${media.duration} s`,
+    });
+  }
+  return ctx.clipPool.run(async () => {
+    const started = Date.now();
+    const dir = await mkdtemp(join(ctx.tempDir, "playclips-clip-"));
+    const file = join(dir, "clip.mp4");
+    try {
+      await cutExactClip(ctx.tools, {
+        input,
+        start: clip.play.start,
+        duration,
+        output: file,
+        timeoutMs: ctx.clipTimeoutMs,
+        signal: ctx.signal,
+      });
+      const check = await verifyClip(ctx.tools, file, { duration, toleranceSec: ctx.durationToleranceSec });
+      if (!check.ok) return record(clip, { reason: `clip failed its check: ${check.reason}`, elapsedMs: Date.now() - started });
+      const written = await ctx.output.write(clip.key, { file }, { contentType: "video/mp4" });
+      const actualDuration = check.info.video?.duration ?? check.info.duration;
+      return record(clip, {
+        status: "ok",
+        actualStart: clip.play.start,
+        actualDuration: round(actualDuration),
+        bytes: written.size,
+        elapsedMs: Date.now() - started,
+      });
+    } catch (error) {
+      return record(clip, { reason: errorMessage(error), elapsedMs: Date.now() - started });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}

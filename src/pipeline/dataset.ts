@@ -1,0 +1,61 @@
+import { datasetJsonl, type DatasetClip } from "../domain/jsonl.js";
+import { trainingKey, validationKey } from "../domain/layout.js";
+import { splitPlays, type SplitSide } from "../domain/split.js";
+import type { ClipRecord, Play } from "../domain/types.js";
+import type { PipelineContext } from "./context.js";
+
+export interface DatasetFiles {
+  assignments: Record<string, SplitSide>;
+  training: string;
+  validation: string;
+  trainingLines: number;
+  validationLines: number;
+}
+
+/**
+ * Builds both JSONL bodies. The split is over the game's valid plays, not over
+ * the clips that happened to succeed, so a transient clip failure never moves
+ * a play from one side to the other between runs.
+ */
+export function buildDataset(ctx: PipelineContext, plays: readonly Play[], clips: readonly ClipRecord[]): DatasetFiles {
+  const sides = splitPlays(
+    plays.map((p) => p.id),
+    ctx.split,
+  );
+  const byId = new Map(plays.map((p) => [p.id, p]));
+  const bySide: Record<SplitSide, DatasetClip[]> = { training: [], validation: [] };
+  for (const clip of clips) {
+    const play = byId.get(clip.playId);
+    const side = sides.get(clip.playId);
+    if (clip.status !== "ok" || !play || !side) continue;
+    bySide[side].push({ play, camera: clip.camera, uri: ctx.output.uri(clip.key) });
+  }
+  const order = (a: DatasetClip, b: DatasetClip): number =>
+    a.play.start - b.play.start || cmp(a.play.id, b.play.id) || cmp(a.camera, b.camera);
+  bySide.training.sort(order);
+  bySide.validation.sort(order);
+  return {
+    assignments: Object.fromEntries(sides),
+    training: datasetJsonl(bySide.training, ctx.format, ctx.templates),
+    validation: datasetJsonl(bySide.validation, ctx.format, ctx.templates),
+    trainingLines: bySide.training.length,
+    validationLines: bySide.validation.length,
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Publishes both files; validation goes last since both together mark the game complete. */
+export async function writeDataset(ctx: PipelineContext, gameId: string, files: DatasetFiles): Promise<{ training: string; validation: string }> {
+  const contentType = "application/jsonl";
+  await ctx.output.write(trainingKey(gameId), files.training, { contentType });
+  await ctx.output.write(validationKey(gameId), files.validation, { contentType });
+  return { training: ctx.output.uri(trainingKey(gameId)), validation: ctx.output.uri(validationKey(gameId)) };
+}
+
+/** A failed game must not look complete to a poller that only checks the JSONL files. */
+export async function removeDataset(ctx: PipelineContext, gameId: string): Promise<void> {
+  for (const key of [validationKey(gameId), trainingKey(gameId)]) await ctx.output.delete(key);
+}

@@ -1,0 +1,126 @@
+import { assertSafeId } from "../domain/ids.js";
+import { unknownTemplateNames } from "../domain/jsonl.js";
+import { trainingKey, validationKey } from "../domain/layout.js";
+import type { CameraRecord, ClipRecord, GameManifest, GameResult, PlayRejection, ValidatedPlays } from "../domain/types.js";
+import { validatePlayRows } from "../domain/validate-plays.js";
+import type { PipelineContext } from "./context.js";
+import { cutCamera } from "./cut-camera.js";
+import { buildDataset, removeDataset, writeDataset } from "./dataset.js";
+import { gameResult, readManifest, writeManifest } from "./manifest.js";
+import { createPool } from "./pool.js";
+import { planClips } from "./plan.js";
+
+// Cameras of one game are opened two at a time: enough to keep the clip pool
+// busy at a camera's tail, without holding four full downloads on disk at once.
+const CAMERAS_AT_ONCE = 2;
+
+/**
+ * Turns one game's plays and camera videos into clips, a manifest and the two
+ * JSONL files. Bad rows, missing cameras and failed clips are recorded in the
+ * manifest; only an unreadable play source or a bad game id throws.
+ */
+export async function processGame(gameId: string, ctx: PipelineContext): Promise<GameResult> {
+  assertSafeId("game id", gameId);
+  const startedAt = new Date();
+  ctx.onEvent?.({ type: "game-start", gameId });
+
+  const rows = await ctx.plays.fetchPlays(gameId);
+  const fetchPlaysMs = Date.now() - startedAt.getTime();
+  const validated = validatePlayRows(gameId, rows);
+  const base = { gameId, startedAt, fetchPlaysMs, rows: rows.length, validated };
+
+  const fatal = gameFatalReason(ctx, validated, rows.length);
+  if (fatal) return finish(ctx, { ...base, status: "failed", reason: fatal, cameras: [], clips: [] });
+
+  const plan = planClips(gameId, validated.plays);
+  const planned = [...plan.values()].reduce((n, clips) => n + clips.length, 0);
+  ctx.onEvent?.({ type: "game-planned", gameId, clips: planned, rejectedPlays: validated.rejected.length });
+
+  const before = ctx.reuse ? await readManifest(ctx.output, gameId) : { kind: "absent" as const };
+  const previous = new Map<string, ClipRecord>(before.kind === "ok" ? before.manifest.clips.map((c) => [c.key, c]) : []);
+
+  const clipsStarted = Date.now();
+  const cameraPool = createPool(CAMERAS_AT_ONCE);
+  const emit = (clip: ClipRecord): void => ctx.onEvent?.({ type: "clip-done", gameId, clip });
+  const outcomes = await Promise.all(
+    [...plan].map(([camera, clips]) => cameraPool.run(() => cutCamera(ctx, camera, clips, previous, emit))),
+  );
+  const clips = outcomes.flatMap((o) => o.clips);
+  const cameras = outcomes.map((o) => o.camera);
+  const clipsMs = Date.now() - clipsStarted;
+
+  const ok = clips.filter((c) => c.status === "ok").length;
+  if (ok === 0) {
+    const reasons = [...new Set(clips.map((c) => c.reason ?? "unknown"))].slice(0, 3).join("; ");
+    return finish(ctx, { ...base, status: "failed", reason: `no clip could be cut: ${reasons}`, cameras, clips, clipsMs });
+  }
+  const whole = ok === clips.length && validated.rejected.length === 0;
+  return finish(ctx, { ...base, status: whole ? "complete" : "partial", reason: null, cameras, clips, clipsMs });
+}
+
+function gameFatalReason(ctx: PipelineContext, validated: ValidatedPlays, rows: number): string | null {
+  if (rows === 0) return `no plays found for this game in ${ctx.plays.name}`;
+  if (validated.plays.length === 0) return `none of the ${rows} plays is valid: see rejectedPlays`;
+  const unknown = unknownTemplateNames(ctx.templates, validated.plays);
+  if (unknown.length > 0) return `the prompt/label templates name fields no play has: ${unknown.map((n) => `{${n}}`).join(", ")}`;
+  return null;
+}
+
+interface Finished {
+  gameId: string;
+  startedAt: Date;
+  fetchPlaysMs: number;
+  rows: number;
+  validated: ValidatedPlays;
+  status: GameManifest["status"];
+  reason: string | null;
+  cameras: CameraRecord[];
+  clips: ClipRecord[];
+  clipsMs?: number;
+}
+
+/** Writes the manifest first and the JSONL last, so a dataset is never visible without its record. */
+async function finish(ctx: PipelineContext, game: Finished): Promise<GameResult> {
+  const dataset = game.status === "failed" ? null : buildDataset(ctx, game.validated.plays, game.clips);
+  const rejected: PlayRejection[] = game.validated.rejected;
+  const finishedAt = new Date();
+  const clipsOk = game.clips.filter((c) => c.status === "ok").length;
+  const manifest: GameManifest = {
+    version: 1,
+    gameId: game.gameId,
+    status: game.status,
+    reason: game.reason,
+    startedAt: game.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    timings: {
+      fetchPlaysMs: game.fetchPlaysMs,
+      clipsMs: game.clipsMs ?? 0,
+      totalMs: finishedAt.getTime() - game.startedAt.getTime(),
+    },
+    counts: {
+      rows: game.rows,
+      validPlays: game.validated.plays.length,
+      rejectedPlays: rejected.length,
+      clipsPlanned: game.clips.length,
+      clipsOk,
+      clipsFailed: game.clips.length - clipsOk,
+      clipsReused: game.clips.filter((c) => c.reused).length,
+      trainingLines: dataset?.trainingLines ?? 0,
+      validationLines: dataset?.validationLines ?? 0,
+    },
+    split: { ratio: ctx.split.ratio, seed: ctx.split.seed, format: ctx.format },
+    cameras: game.cameras,
+    rejectedPlays: rejected,
+    clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    assignments: dataset?.assignments ?? {},
+    outputs: dataset
+      ? { training: ctx.output.uri(trainingKey(game.gameId)), validation: ctx.output.uri(validationKey(game.gameId)) }
+      : null,
+  };
+  if (!dataset) await removeDataset(ctx, game.gameId);
+  const manifestUri = await writeManifest(ctx.output, manifest);
+  if (dataset) await writeDataset(ctx, game.gameId, dataset);
+  const result = gameResult(manifest, manifestUri);
+  ctx.onEvent?.({ type: "game-done", gameId: game.gameId, result });
+  return result;
+}
