@@ -1,0 +1,112 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BatchResult } from "../src/pipeline/run-batch.js";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..");
+const cliEntry = join(root, "src", "cli", "run-cli.ts");
+// The child runs in a temp folder, so tsx is named by path, not resolved from cwd.
+const tsxLoader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
+let dir: string;
+
+/** Runs the real CLI in a child process, as a user would, and never throws on a non-zero exit. */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", tsxLoader, cliEntry, ...args], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "playclips-cli-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("playclips CLI", () => {
+  let games: string[] = [];
+
+  it("generates the demo and runs it end to end", async () => {
+    const demo = await cli(["demo", "--out", "demo", "--games", "2", "--minutes", "0.5", "--width", "320", "--height", "180"]);
+    expect(demo.code).toBe(0);
+    games = /games: (\S+)/.exec(demo.stdout)?.[1]?.split(",") ?? [];
+    expect(games).toHaveLength(2);
+
+    const result = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--all", "--json"]);
+    expect(result.stderr).toMatch(/started/); // not a TTY: plain log lines
+    expect(result.code).toBe(0);
+    const batch = JSON.parse(result.stdout) as BatchResult;
+    expect(batch.completed_games.sort()).toEqual([...games].sort());
+    expect(batch.failed_games).toEqual([]);
+    for (const game of batch.results) {
+      expect(game.status).toBe("complete");
+      expect(game.successful_clips).toBe(game.total_plays * 2);
+      const lines = (await readFile(join(dir, "out", "games", game.game_id, "training_data.jsonl"), "utf8")).trimEnd().split("\n");
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(JSON.parse(line)).toHaveProperty("contents");
+    }
+  });
+
+  it("reports status from the store and reruns without cutting again", async () => {
+    const status = await cli(["status", "--out", "out", "--games", [...games, "not-run"].join(","), "--json"]);
+    expect(status.code).toBe(3);
+    const states = (JSON.parse(status.stdout) as Array<{ state: string }>).map((s) => s.state);
+    expect(states).toEqual(["complete", "complete", "pending"]);
+
+    const again = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", games.join(","), "--json"]);
+    const batch = JSON.parse(again.stdout) as BatchResult;
+    for (const game of batch.results) expect(game.reused_clips).toBe(game.successful_clips);
+  });
+
+  it("exits non-zero with a table when a game fails as a whole", async () => {
+    const result = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", "no-such-game"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/no-such-game\s+failed.*no plays found/);
+  });
+
+  it("takes settings from the config file and env, flags winning", async () => {
+    await writeFile(join(dir, "playclips.config.json"), JSON.stringify({ format: "seed", splitRatio: 0.7, out: "from-file" }));
+    const shown = await cli(["config", "--json", "--out", "from-flag"], { PLAYCLIPS_SPLIT_RATIO: "0.6" });
+    expect(shown.code).toBe(0);
+    const settings = (JSON.parse(shown.stdout) as { settings: Record<string, { value: unknown; from: string }> }).settings;
+    expect(settings.format).toEqual({ value: "seed", from: "file" });
+    expect(settings.splitRatio).toEqual({ value: 0.6, from: "env" });
+    expect(settings.out).toEqual({ value: "from-flag", from: "flag" });
+    expect(settings.clipTimeout).toEqual({ value: 60, from: "default" });
+    await rm(join(dir, "playclips.config.json"));
+  });
+
+  it("rejects bad input with a clear message and exit code 2", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["run", "--plays", "demo/plays.csv"], /no games/],
+      [["run", "--games", "../x"], /not usable as a path/],
+      [["run", "--games", "a", "--format", "csv"], /format "csv" is not one of/],
+      [["run", "--games", "a", "--split-ratio", "2"], /between 0 and 1/],
+      [["run", "--games", "a", "--concurrency", "0"], /--concurrency must be a whole number/],
+      [["run", "--gmaes", "a"], /Unknown option '--gmaes'/],
+      [["frobnicate"], /unknown command/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+  });
+
+  it("says how to install ffmpeg when it cannot be found", async () => {
+    const result = await cli(["demo", "--out", "x"], { PATH: "/nonexistent", FFMPEG_PATH: "", FFPROBE_PATH: "" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/apt-get install -y ffmpeg/);
+  });
+});
