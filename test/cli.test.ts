@@ -69,6 +69,21 @@ describe("playclips CLI", () => {
     for (const game of batch.results) expect(game.reused_clips).toBe(game.successful_clips);
   });
 
+  it("check-games reports plays, cameras and outputs per game", async () => {
+    const result = await cli(["check-games", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--all", "--json"]);
+    expect(result.code).toBe(0);
+    const checks = JSON.parse(result.stdout) as Array<{ game_id: string; plays: number; left: number; right: number; cameras: Record<string, number | null>; output: string }>;
+    expect(checks.map((c) => c.game_id).sort()).toEqual([...games].sort());
+    for (const check of checks) {
+      expect(check.left + check.right).toBe(check.plays);
+      expect(Object.values(check.cameras).every((size) => typeof size === "number" && size > 0)).toBe(true);
+      expect(check.output).toBe("complete");
+    }
+    const table = await cli(["check-games", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", `${games[0]},nope`]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/nope\s+0\s+0\s+0\s+0\s+missing\s+missing\s+missing\s+missing\s+none/);
+  });
+
   it("exits non-zero with a table when a game fails as a whole", async () => {
     const result = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", "no-such-game"]);
     expect(result.code).toBe(1);

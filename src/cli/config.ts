@@ -53,6 +53,10 @@ async function readConfigFile(path: string, required: boolean): Promise<Record<s
   if (unknown.length > 0) {
     throw new ValidationError(`config file ${path} has unknown settings: ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
   }
+  const secrets = SETTINGS.filter((s) => "secret" in s && s.secret && s.key in parsed).map((s) => s.key);
+  if (secrets.length > 0) {
+    throw new ValidationError(`config file ${path} holds secrets (${secrets.join(", ")}): set them in the environment instead, never in a file`);
+  }
   return parsed as Record<string, unknown>;
 }
 
@@ -78,7 +82,8 @@ export async function resolveConfig(
       value = coerce(spec, flags[spec.flag], `--${spec.flag}`);
       origin = "flag";
     } else if (envName) {
-      value = coerce(spec, env[envName], envName);
+      const raw = env[envName] ?? "";
+      value = coerce(spec, spec.fromEnv ? spec.fromEnv(envName, raw) : raw, envName);
       origin = "env";
     } else if (fromFile && fromFile[spec.key] !== undefined) {
       value = coerce(spec, fromFile[spec.key], `${file} "${spec.key}"`);
@@ -103,7 +108,52 @@ export function redactedConfig(config: ResolvedConfig): Record<string, { value: 
     const value = config.values[key];
     const from = config.origins[key];
     if (value === undefined || !from) continue;
-    shown[key] = { value: spec.secret ? "[redacted]" : value, from };
+    const isUrl = typeof value === "string" && /^postgres(ql)?:\/\//.test(value);
+    shown[key] = { value: spec.secret || isUrl ? redact(value) : value, from };
   }
   return shown;
+}
+
+/** A URL keeps its host so people can tell which database it is; everything else secret is hidden. */
+function redact(value: ConfigValue): string {
+  if (typeof value === "string" && /^postgres(ql)?:\/\//.test(value)) {
+    try {
+      const url = new URL(value);
+      return `${url.protocol}//${url.username ? "[redacted]@" : ""}${url.host}${url.pathname}`;
+    } catch {
+      return "[redacted]";
+    }
+  }
+  return "[redacted]";
+}
+
+/**
+ * Replaces every secret the environment holds (keys, database passwords) in a
+ * message, so that an error a library builds from its inputs cannot leak one.
+ */
+export function scrubSecrets(message: string, env: NodeJS.ProcessEnv, flags: Record<string, unknown> = {}): string {
+  let out = message;
+  for (const secret of secretValues(env, flags)) out = out.split(secret).join("[redacted]");
+  return out;
+}
+
+function secretValues(env: NodeJS.ProcessEnv, flags: Record<string, unknown>): string[] {
+  const secrets: string[] = [];
+  for (const spec of SETTINGS as readonly SettingSpec[]) {
+    for (const value of [flags[spec.flag], ...(spec.env ?? []).map((name) => env[name])]) {
+      if (typeof value !== "string" || value === "") continue;
+      // A plays URL is not a secret as a whole, but its password is.
+      if (spec.secret) secrets.push(value);
+      if (/^postgres(ql)?:\/\//.test(value)) {
+        try {
+          const password = decodeURIComponent(new URL(value).password);
+          if (password) secrets.push(password);
+        } catch {
+          // An unparsable URL is already covered as a whole.
+        }
+      }
+    }
+  }
+  // Longest first, so a URL is replaced whole before its password alone.
+  return secrets.sort((a, b) => b.length - a.length);
 }

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { PlayclipsError, ValidationError, errorMessage } from "../domain/errors.js";
+import { CHECK_GAMES_HELP, checkGamesCommand } from "./commands/check-games.js";
 import { CONFIG_HELP, configCommand } from "./commands/config.js";
+import { DB_HELP, dbCommand } from "./commands/db.js";
+import { scrubSecrets } from "./config.js";
 import { DEMO_HELP, demoCommand } from "./commands/demo.js";
 import type { CommandIo } from "./commands/io.js";
 import { RUN_HELP, runCommand } from "./commands/run.js";
@@ -11,6 +14,8 @@ const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise
   run: { run: runCommand, help: RUN_HELP },
   status: { run: statusCommand, help: STATUS_HELP },
   config: { run: configCommand, help: CONFIG_HELP },
+  "check-games": { run: checkGamesCommand, help: CHECK_GAMES_HELP },
+  db: { run: dbCommand, help: DB_HELP },
 };
 
 const USAGE = `playclips: basketball game videos + annotated plays → a Vertex AI video dataset
@@ -22,6 +27,8 @@ commands:
   run      cut clips and write the dataset for some or all games
   status   complete / failed / pending per game, from the output store
   config   print the resolved configuration and where each value came from
+  check-games  plays, cameras and outputs per game, before a run
+  db import    load a plays file into the embedded Postgres (the default source)
 
 playclips <command> --help for a command's options.`;
 
@@ -60,9 +67,12 @@ export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise
   try {
     return await command.run(rest, full);
   } catch (error) {
-    full.stderr.write(`playclips ${name}: ${errorMessage(error)}\n`);
+    // Errors may quote inputs they were built from: never let a secret through.
+    full.stderr.write(`playclips ${name}: ${scrubSecrets(errorMessage(error), full.env)}\n`);
     if (error instanceof ValidationError) return 2;
-    if (!(error instanceof PlayclipsError) && error instanceof Error && error.stack) full.stderr.write(`${error.stack}\n`);
+    if (!(error instanceof PlayclipsError) && error instanceof Error && error.stack) {
+      full.stderr.write(`${scrubSecrets(error.stack, full.env)}\n`);
+    }
     return 1;
   }
 }

@@ -7,8 +7,7 @@ import { assertSplitRatio } from "../domain/split.js";
 import { locateMediaTools } from "../extraction/locate.js";
 import type { PipelineContext, PipelineEvent } from "../pipeline/context.js";
 import { createPool } from "../pipeline/pool.js";
-import { createFilePlaySource } from "../sources/file.js";
-import { createLocalStore } from "../stores/local.js";
+import { openPlaySource, openStore, playsLocation } from "./backends.js";
 import { positiveInt, positiveNumber } from "./args.js";
 import type { ResolvedConfig } from "./config.js";
 
@@ -34,10 +33,13 @@ export async function createPipelineContext(
     FFPROBE_PATH: typeof v.ffprobePath === "string" ? v.ffprobePath : undefined,
     PATH: env.PATH,
   });
+  const gcsEndpoint = typeof v.gcsEndpoint === "string" ? v.gcsEndpoint : undefined;
+  const videos = await openStore(str(v.videos, "videos"), { cwd: options.cwd, gcsEndpoint });
+  const output = await openStore(str(v.out, "out"), { cwd: options.cwd, gcsEndpoint });
   const ctx: PipelineContext = {
-    plays: createFilePlaySource({ path: resolve(options.cwd, str(v.plays, "plays")) }),
-    videos: createLocalStore({ root: resolve(options.cwd, str(v.videos, "videos")) }),
-    output: createLocalStore({ root: resolve(options.cwd, str(v.out, "out")) }),
+    plays: await openPlaySource(playsLocation(v, options.cwd)),
+    videos,
+    output,
     tools,
     clipPool: createPool(clipConcurrency),
     tempDir: typeof v.tempDir === "string" ? resolve(options.cwd, v.tempDir) : tmpdir(),

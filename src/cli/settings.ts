@@ -8,9 +8,16 @@ export interface SettingSpec {
   env?: string[];
   type: "string" | "number" | "boolean";
   default?: string | number | boolean;
+  /** Shown as [redacted] by `playclips config`, and kept out of every message. */
   secret?: boolean;
+  /** Turns an environment value into the setting's form (a bucket name into gs://bucket). */
+  fromEnv?: (name: string, value: string) => string;
   help: string;
 }
+
+// The original's GCS_*_BUCKET variables hold bare bucket names.
+const bucketUri = (name: string, value: string): string =>
+  name.startsWith("GCS_") && !value.startsWith("gs://") ? `gs://${value}` : value;
 
 const cores = availableParallelism();
 
@@ -19,9 +26,14 @@ const cores = availableParallelism();
  * variables, the config file and `playclips config` can never disagree.
  */
 export const SETTINGS = [
-  { key: "plays", flag: "plays", env: ["PLAYCLIPS_PLAYS"], type: "string", default: ".playclips/demo/plays.csv", help: "plays file (.csv, .json, .jsonl)" },
-  { key: "videos", flag: "videos", env: ["PLAYCLIPS_VIDEOS"], type: "string", default: ".playclips/demo", help: "folder holding Games/{game_id}/{CAMERA}.mp4" },
-  { key: "out", flag: "out", env: ["PLAYCLIPS_OUT"], type: "string", default: ".playclips/demo", help: "folder receiving games/{game_id}/…" },
+  { key: "plays", flag: "plays", env: ["PLAYCLIPS_PLAYS"], type: "string", help: "plays: a .csv/.json/.jsonl file, postgres://… URL, 'supabase', or 'embedded' (default: Supabase or DATABASE_URL when set, else the embedded database)" },
+  { key: "db", flag: "db", env: ["PLAYCLIPS_DB"], type: "string", default: ".playclips/db", help: "folder of the embedded Postgres (PGlite)" },
+  { key: "databaseUrl", flag: "database-url", env: ["DATABASE_URL"], type: "string", secret: true, help: "Postgres holding the plays table" },
+  { key: "supabaseUrl", flag: "supabase-url", env: ["SUPABASE_URL"], type: "string", help: "Supabase project URL" },
+  { key: "supabaseServiceKey", flag: "supabase-service-key", env: ["SUPABASE_SERVICE_KEY"], type: "string", secret: true, help: "Supabase service role key" },
+  { key: "videos", flag: "videos", env: ["PLAYCLIPS_VIDEOS", "GCS_VIDEO_BUCKET"], fromEnv: bucketUri, type: "string", default: ".playclips/demo", help: "folder or gs://bucket[/prefix] holding Games/{game_id}/{CAMERA}.mp4" },
+  { key: "out", flag: "out", env: ["PLAYCLIPS_OUT", "GCS_TRAINING_BUCKET"], fromEnv: bucketUri, type: "string", default: ".playclips/demo", help: "folder or gs://bucket[/prefix] receiving games/{game_id}/…" },
+  { key: "gcsEndpoint", flag: "gcs-endpoint", env: ["PLAYCLIPS_GCS_ENDPOINT"], type: "string", help: "GCS API endpoint (an emulator); default Google's" },
   { key: "concurrency", flag: "concurrency", env: ["PLAYCLIPS_CONCURRENCY"], type: "number", default: 2, help: "games processed at once" },
   { key: "clipConcurrency", flag: "clip-concurrency", env: ["PLAYCLIPS_CLIP_CONCURRENCY"], type: "number", default: cores, help: "ffmpeg processes at once, shared by all games" },
   { key: "clipTimeout", flag: "clip-timeout", env: ["PLAYCLIPS_CLIP_TIMEOUT"], type: "number", default: 60, help: "seconds before one clip's ffmpeg is killed" },

@@ -70,7 +70,12 @@ function byStart(rows: RawPlayRow[]): RawPlayRow[] {
  * Plays from a local .csv, .json or .jsonl/.ndjson file. The file is read on
  * first use and again only when its modification time or size changes.
  */
-export function createFilePlaySource(options: { path: string }): PlaySource {
+export interface FilePlaySource extends PlaySource {
+  /** Every row of the file in file order, also rows that name no game (for imports, which must lose none). */
+  readAllRows(): Promise<RawPlayRow[]>;
+}
+
+export function createFilePlaySource(options: { path: string }): FilePlaySource {
   const { path } = options;
   const name = `file:${path}`;
   const fail = (message: string, cause?: unknown): never => {
@@ -127,6 +132,9 @@ export function createFilePlaySource(options: { path: string }): PlaySource {
       // with every game that has plays keeps it from vanishing silently.
       const orphans = rows.filter((row) => gameKey(row) === null && typeof row[ROW_ERROR_KEY] === "string");
       return [...byStart(own), ...orphans].map((row) => ({ ...row }));
+    },
+    async readAllRows() {
+      return (await load()).map((row) => ({ ...row }));
     },
     async listGames() {
       const games = new Set<string>();

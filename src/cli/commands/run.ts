@@ -2,7 +2,7 @@ import { ValidationError } from "../../domain/errors.js";
 import { assertSafeId } from "../../domain/ids.js";
 import { runBatch, type BatchResult } from "../../pipeline/run-batch.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
-import { resolveConfig } from "../config.js";
+import { resolveConfig, scrubSecrets } from "../config.js";
 import { createPipelineContext } from "../pipeline-context.js";
 import { createProgressReporter } from "../progress.js";
 import { formatTable } from "../table.js";
@@ -38,7 +38,8 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
   const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, {
     cwd: io.cwd,
     reuse: values.force !== true,
-    onEvent: (event) => reporterBox.onEvent?.(event),
+    onEvent: (event) =>
+      reporterBox.onEvent?.(event.type === "game-error" ? { ...event, error: scrubSecrets(event.error, io.env, values) } : event),
     signal: io.signal,
   });
   const gameIds = values.all ? await ctx.plays.listGames() : games;
@@ -53,7 +54,8 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
     reporter.stop();
     await ctx.plays.close?.();
   }
-  io.stdout.write(values.json ? `${JSON.stringify(batch, null, 2)}\n` : `${summary(batch)}\n`);
+  const report = values.json ? JSON.stringify(batch, null, 2) : summary(batch);
+  io.stdout.write(`${scrubSecrets(report, io.env, values)}\n`);
   return batch.failed_games.length > 0 ? 1 : 0;
 }
 

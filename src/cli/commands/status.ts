@@ -1,8 +1,7 @@
-import { resolve } from "node:path";
 import { ValidationError } from "../../domain/errors.js";
 import { assertSafeId } from "../../domain/ids.js";
 import { readGameStatus } from "../../pipeline/status.js";
-import { createLocalStore } from "../../stores/local.js";
+import { openStore } from "../backends.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
 import { resolveConfig } from "../config.js";
 import { formatTable } from "../table.js";
@@ -20,7 +19,8 @@ export async function statusCommand(args: string[], io: CommandIo): Promise<numb
   const games = listFlag(values.games);
   if (games.length === 0) throw new ValidationError("no games: pass --games a,b,c");
   games.forEach((id) => assertSafeId("game id", id));
-  const store = createLocalStore({ root: resolve(io.cwd, String(config.values.out)) });
+  const gcsEndpoint = typeof config.values.gcsEndpoint === "string" ? config.values.gcsEndpoint : undefined;
+  const store = await openStore(String(config.values.out), { cwd: io.cwd, gcsEndpoint });
   const reports = await Promise.all(games.map((id) => readGameStatus(store, id)));
   if (values.json) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   else {

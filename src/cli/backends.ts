@@ -1,0 +1,72 @@
+import { resolve } from "node:path";
+import { ValidationError } from "../domain/errors.js";
+import type { PlaySource } from "../sources/play-source.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import type { RawConfig } from "./config.js";
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** Which plays source a configuration names; resolved once, described without secrets. */
+export type PlaysLocation =
+  | { kind: "file"; path: string }
+  | { kind: "postgres"; connectionString: string }
+  | { kind: "supabase"; url: string; serviceKey: string }
+  | { kind: "embedded"; dataDir: string };
+
+/**
+ * --plays wins when given; otherwise the original's Supabase variables, then
+ * DATABASE_URL, then the embedded database, so a laptop needs no server.
+ */
+export function playsLocation(values: RawConfig, cwd: string): PlaysLocation {
+  const plays = typeof values.plays === "string" ? values.plays : "";
+  const supabase = (): PlaysLocation => {
+    if (typeof values.supabaseUrl !== "string" || typeof values.supabaseServiceKey !== "string") {
+      throw new ValidationError("Supabase needs both SUPABASE_URL and SUPABASE_SERVICE_KEY");
+    }
+    return { kind: "supabase", url: values.supabaseUrl, serviceKey: values.supabaseServiceKey };
+  };
+  const embedded = (): PlaysLocation => ({ kind: "embedded", dataDir: resolve(cwd, String(values.db ?? ".playclips/db")) });
+  if (plays === "supabase") return supabase();
+  if (plays === "embedded") return embedded();
+  if (plays === "postgres" || POSTGRES_URL.test(plays)) {
+    const connectionString = plays === "postgres" ? values.databaseUrl : plays;
+    if (typeof connectionString !== "string") throw new ValidationError("--plays postgres needs DATABASE_URL or --database-url");
+    return { kind: "postgres", connectionString };
+  }
+  if (plays !== "") return { kind: "file", path: resolve(cwd, plays) };
+  if (typeof values.supabaseUrl === "string" || typeof values.supabaseServiceKey === "string") return supabase();
+  if (typeof values.databaseUrl === "string") return { kind: "postgres", connectionString: values.databaseUrl };
+  return embedded();
+}
+
+/** Opens the plays source; backend modules load only when used, so a file user never loads pg or PGlite. */
+export async function openPlaySource(location: PlaysLocation): Promise<PlaySource> {
+  switch (location.kind) {
+    case "file":
+      return (await import("../sources/file.js")).createFilePlaySource({ path: location.path });
+    case "postgres":
+      return (await import("../sources/postgres.js")).createPostgresPlaySource({ connectionString: location.connectionString });
+    case "supabase":
+      return (await import("../sources/supabase.js")).createSupabasePlaySource({ url: location.url, serviceKey: location.serviceKey });
+    case "embedded":
+      return (await import("../sources/embedded.js")).createEmbeddedPlaySource({ dataDir: location.dataDir });
+  }
+}
+
+/** A store from a location: gs://bucket[/prefix] or a local folder. */
+export async function openStore(location: string, options: { cwd: string; gcsEndpoint?: string }): Promise<ObjectStore> {
+  if (location.startsWith("gs://")) {
+    const [bucket = "", ...rest] = location.slice("gs://".length).split("/");
+    if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) {
+      throw new ValidationError(`${JSON.stringify(location)} does not name a valid bucket: use gs://bucket or gs://bucket/prefix`);
+    }
+    const prefix = rest.filter((p) => p !== "").join("/");
+    const { createGcsStore } = await import("../stores/gcs.js");
+    return createGcsStore({ bucket, prefix: prefix || undefined, apiEndpoint: options.gcsEndpoint });
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    throw new ValidationError(`${JSON.stringify(location)}: only local folders and gs:// buckets are supported`);
+  }
+  const { createLocalStore } = await import("../stores/local.js");
+  return createLocalStore({ root: resolve(options.cwd, location) });
+}

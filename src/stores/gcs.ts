@@ -1,0 +1,247 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { PassThrough, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Bucket, File } from "@google-cloud/storage";
+import { StoreError, ValidationError, errorMessage } from "../domain/errors.js";
+import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
+import type { ByteRange, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
+
+export interface GcsStoreOptions {
+  bucket: string;
+  /** Folder inside the bucket that plays the store's root, e.g. "playclips/out". */
+  prefix?: string;
+  /** For emulators; the client then sends no credentials (its default for custom endpoints). */
+  apiEndpoint?: string;
+  projectId?: string;
+  /** File bodies above this many bytes use a resumable upload; default 8 MiB. */
+  resumableThreshold?: number;
+}
+
+const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
+// A generation-pinned read 404s when an overwrite lands between stat and read; retry a few times.
+const READ_ATTEMPTS = 3;
+
+/**
+ * A GCS bucket (or a folder in one) with credentials from Application Default
+ * Credentials. GCS publishes an object only when its upload completes, so a
+ * reader never sees a partial object: that, not temp names, is what makes writes atomic.
+ */
+export function createGcsStore(options: GcsStoreOptions): ObjectStore {
+  const { bucket } = options;
+  if (typeof bucket !== "string" || !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) {
+    throw new ValidationError(`GCS bucket name ${JSON.stringify(bucket)} is not valid: use the bare name, without gs://`);
+  }
+  const prefix = (options.prefix ?? "").replace(/\/+$/, "");
+  if (prefix !== "" && !isValidKey(prefix)) {
+    throw new ValidationError(`GCS prefix ${JSON.stringify(options.prefix)} is not valid: use '/'-separated names, e.g. "playclips/out"`);
+  }
+  const threshold = options.resumableThreshold ?? DEFAULT_RESUMABLE_THRESHOLD;
+  if (!Number.isSafeInteger(threshold) || threshold < 0) {
+    throw new ValidationError(`resumableThreshold ${threshold} must be a whole number of bytes`);
+  }
+  return new GcsStore(options, prefix, threshold);
+}
+
+const statusOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+const md5Base64 = (data: Buffer): string => createHash("md5").update(data).digest("base64");
+const ignore = (): void => undefined;
+
+// Library errors carry the HTTP request (with its Authorization header) and
+// responses; only a redacted message goes into ours, so logging them is safe.
+function safeCause(error: unknown): Error {
+  const message = errorMessage(error)
+    .replace(/(bearer\s+|access_token["'=:\s]+)[^\s"'&,]+/gi, "$1[redacted]")
+    .slice(0, 500);
+  return Object.assign(new Error(message), { code: statusOf(error) });
+}
+
+async function md5OfFile(file: string): Promise<string> {
+  const hash = createHash("md5");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("base64");
+}
+
+// Resolves with the HTTP status once the download starts; the request only starts on a read.
+function firstResponse(source: Readable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: { statusCode?: number }): void => {
+      source.off("error", onError);
+      resolve(response.statusCode ?? 0);
+    };
+    const onError = (error: unknown): void => {
+      source.off("response", onResponse);
+      reject(error);
+    };
+    source.once("response", onResponse);
+    source.once("error", onError);
+    source.read(0);
+  });
+}
+
+class GcsStore implements ObjectStore {
+  readonly name: string;
+  private bucketPromise: Promise<Bucket> | undefined;
+
+  constructor(
+    private readonly options: GcsStoreOptions,
+    private readonly prefix: string,
+    private readonly resumableThreshold: number,
+  ) {
+    this.name = `gs://${options.bucket}${prefix ? `/${prefix}` : ""}`;
+  }
+
+  uri(key: string): string {
+    return `gs://${this.options.bucket}/${this.objectName(key)}`;
+  }
+
+  async stat(key: string): Promise<ObjectInfo | null> {
+    const file = await this.file(key);
+    try {
+      const [metadata] = await file.getMetadata();
+      return { key, size: Number(metadata.size) };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw this.ioError(`cannot stat ${JSON.stringify(key)}`, error);
+    }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    const file = await this.file(key);
+    for (let attempt = 1; ; attempt++) {
+      let metadata: File["metadata"];
+      try {
+        [metadata] = await file.getMetadata();
+      } catch (error) {
+        throw statusOf(error) === 404 ? this.notFound(key, error) : this.ioError(`cannot stat ${JSON.stringify(key)}`, error);
+      }
+      const bounds = range ? resolveRange(this.name, key, range, Number(metadata.size)) : undefined;
+      // Pinning the generation keeps the size above and the bytes below from one version.
+      const pinned = file.bucket.file(file.name, { generation: metadata.generation });
+      // Range reads cannot be checked against the whole object's hash.
+      const source = pinned.createReadStream(bounds ? { ...bounds, validation: false } : { validation: "crc32c" });
+      source.on("error", ignore);
+      const status = await firstResponse(source).catch((error: unknown) => {
+        source.destroy();
+        throw this.ioError(`cannot read ${JSON.stringify(key)}`, error);
+      });
+      if (status < 300) return this.guard(source, key);
+      source.destroy();
+      if (status !== 404) throw new StoreError(this.name, "io", `cannot read ${JSON.stringify(key)}: HTTP ${status}`);
+      if (attempt === READ_ATTEMPTS) throw this.notFound(key);
+    }
+  }
+
+  async write(key: string, body: WriteBody, options?: { contentType?: string }): Promise<ObjectInfo> {
+    const file = await this.file(key);
+    const contentType = options?.contentType;
+    // The client's own `validation` checks hashes only after the object is live
+    // and then deletes it, losing the earlier version too. An md5Hash sent with
+    // the upload makes GCS itself refuse to publish bytes that do not match.
+    if (typeof body === "string" || Buffer.isBuffer(body)) {
+      const data = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+      try {
+        await file.save(data, { resumable: false, validation: false, metadata: { contentType, md5Hash: md5Base64(data) } });
+      } catch (error) {
+        throw this.ioError(`cannot write ${JSON.stringify(key)}`, error);
+      }
+      return { key, size: Number(file.metadata.size ?? data.length) };
+    }
+    let size: number;
+    let md5Hash: string;
+    try {
+      const info = await stat(body.file);
+      if (!info.isFile()) throw new Error("not a regular file");
+      size = info.size;
+      md5Hash = await md5OfFile(body.file);
+    } catch (error) {
+      throw this.ioError(`cannot read ${body.file} to write it as ${JSON.stringify(key)}`, error);
+    }
+    try {
+      const upload = file.createWriteStream({
+        resumable: size > this.resumableThreshold,
+        validation: false,
+        metadata: { contentType, md5Hash },
+      });
+      await pipeline(createReadStream(body.file), upload);
+    } catch (error) {
+      throw this.ioError(`cannot write ${body.file} as ${JSON.stringify(key)}`, error);
+    }
+    return { key, size: Number(file.metadata.size ?? size) };
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    assertValidPrefix(this.name, prefix);
+    const root = this.prefix ? `${this.prefix}/` : "";
+    const bucket = await this.bucket();
+    let files: File[];
+    try {
+      [files] = await bucket.getFiles({ prefix: root + prefix, autoPaginate: true });
+    } catch (error) {
+      throw this.ioError(`cannot list ${JSON.stringify(prefix)}`, error);
+    }
+    return (
+      files
+        .map((file) => ({ key: file.name.slice(root.length), size: Number(file.metadata.size) }))
+        // Console "folders" ("a/") and names other tools wrote that no key could have.
+        .filter((info) => isValidKey(info.key))
+        // GCS sorts by UTF-8 bytes; sorting again keeps emulators and pages honest.
+        .sort((a, b) => Buffer.compare(Buffer.from(a.key, "utf8"), Buffer.from(b.key, "utf8")))
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = await this.file(key);
+    try {
+      await file.delete({ ignoreNotFound: true });
+    } catch (error) {
+      throw this.ioError(`cannot delete ${JSON.stringify(key)}`, error);
+    }
+  }
+
+  private objectName(key: string): string {
+    const name = this.prefix ? `${this.prefix}/${assertValidKey(this.name, key)}` : assertValidKey(this.name, key);
+    if (Buffer.byteLength(name, "utf8") <= MAX_KEY_BYTES) return name;
+    const problem = `is too long: with the prefix ${JSON.stringify(this.prefix)} the object name exceeds GCS's ${MAX_KEY_BYTES} bytes`;
+    throw new StoreError(this.name, "invalid_key", `object key ${JSON.stringify(key)} ${problem}`);
+  }
+
+  // Keys are checked before the client loads, so a bad key never needs it.
+  private async file(key: string): Promise<File> {
+    const name = this.objectName(key);
+    return (await this.bucket()).file(name);
+  }
+
+  // Loaded on first use, so local-only runs never load the GCS client.
+  private bucket(): Promise<Bucket> {
+    this.bucketPromise ??= import("@google-cloud/storage").then(
+      ({ Storage }) => new Storage({ apiEndpoint: this.options.apiEndpoint, projectId: this.options.projectId }).bucket(this.options.bucket),
+      (error: unknown) => {
+        this.bucketPromise = undefined;
+        throw this.ioError("cannot load @google-cloud/storage (is it installed?)", error);
+      },
+    );
+    return this.bucketPromise;
+  }
+
+  // Download errors surface mid-stream; callers get StoreErrors there too.
+  private guard(source: Readable, key: string): Readable {
+    const out = new PassThrough();
+    source.on("error", (error: unknown) => out.destroy(this.ioError(`reading ${JSON.stringify(key)} failed midway`, error)));
+    out.on("close", () => source.destroy());
+    source.pipe(out);
+    return out;
+  }
+
+  private notFound(key: string, cause?: unknown): StoreError {
+    return new StoreError(this.name, "not_found", `no object ${JSON.stringify(key)} (looked at ${this.uri(key)})`, {
+      cause: cause === undefined ? undefined : safeCause(cause),
+    });
+  }
+
+  private ioError(message: string, cause: unknown): StoreError {
+    if (cause instanceof StoreError) return cause;
+    return new StoreError(this.name, "io", `${message}: ${safeCause(cause).message}`, { cause: safeCause(cause) });
+  }
+}
