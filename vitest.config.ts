@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Every test by name, so a test skipped for want of credentials is named in CI's log.
+    reporters: ["verbose"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // ffmpeg saturates both cores; more parallel files only add contention.

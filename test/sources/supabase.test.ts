@@ -184,3 +184,24 @@ describe("createSupabasePlaySource", () => {
     expect(error.message).toMatch(/cannot reach [\d.:]+ \(connect ECONNREFUSED [\d.:]+\): check the URL and that the server is running/);
   }, 30_000);
 });
+
+// Against a real Supabase project: read-only, runs only when its credentials are given.
+const real = {
+  url: process.env.PLAYCLIPS_TEST_SUPABASE_URL,
+  key: process.env.PLAYCLIPS_TEST_SUPABASE_SERVICE_KEY,
+};
+describe("real Supabase", () => {
+  it.runIf(Boolean(real.url && real.key))(
+    "real Supabase (set PLAYCLIPS_TEST_SUPABASE_URL and PLAYCLIPS_TEST_SUPABASE_SERVICE_KEY): lists games and reads one whole, in order",
+    async () => {
+      const source = createSupabasePlaySource({ url: real.url ?? "", serviceKey: real.key ?? "" });
+      const games = await source.listGames();
+      expect(games.length).toBeGreaterThan(0);
+      const rows = await source.fetchPlays(games[0] ?? "");
+      expect(rows.length).toBeGreaterThan(0);
+      const starts = rows.map((r) => Number(r.start_timestamp));
+      expect(starts).toEqual([...starts].sort((a, b) => a - b));
+      expect(rows.every((r) => r.game_id === games[0])).toBe(true);
+    },
+  );
+});
