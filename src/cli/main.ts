@@ -7,6 +7,7 @@ import { scrubSecrets } from "./config.js";
 import { DEMO_HELP, demoCommand } from "./commands/demo.js";
 import type { CommandIo } from "./commands/io.js";
 import { RUN_HELP, runCommand } from "./commands/run.js";
+import { SERVE_HELP, serveCommand } from "./commands/serve.js";
 import { STATUS_HELP, statusCommand } from "./commands/status.js";
 
 const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise<number>; help: string }> = {
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise
   config: { run: configCommand, help: CONFIG_HELP },
   "check-games": { run: checkGamesCommand, help: CHECK_GAMES_HELP },
   db: { run: dbCommand, help: DB_HELP },
+  serve: { run: serveCommand, help: SERVE_HELP },
 };
 
 const USAGE = `playclips: basketball game videos + annotated plays → a Vertex AI video dataset
@@ -29,6 +31,7 @@ commands:
   config   print the resolved configuration and where each value came from
   check-games  plays, cameras and outputs per game, before a run
   db import    load a plays file into the embedded Postgres (the default source)
+  serve    serve the Cloud Function contract over HTTP (POST {"game_id"})
 
 playclips <command> --help for a command's options.`;
 

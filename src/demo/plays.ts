@@ -1,15 +1,10 @@
 import { createHash } from "node:crypto";
 import { ValidationError } from "../domain/errors.js";
-import type { PlayAngle, RawPlayRow } from "../domain/types.js";
+import { PLAY_COLUMNS, type PlayAngle, type RawPlayRow } from "../domain/types.js";
 
 /** Column order of a demo play row; the first six are the ones the pipeline knows. */
 export const DEMO_PLAY_COLUMNS = [
-  "id",
-  "game_id",
-  "angle",
-  "start_timestamp",
-  "end_timestamp",
-  "play_type",
+  ...PLAY_COLUMNS,
   "quarter",
   "offense_team",
   "players",

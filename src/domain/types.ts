@@ -6,6 +6,9 @@ export type PlayAngle = (typeof PLAY_ANGLES)[number];
 export const CAMERAS = ["FAR_LEFT", "NEAR_LEFT", "FAR_RIGHT", "NEAR_RIGHT"] as const;
 export type Camera = (typeof CAMERAS)[number];
 
+/** The plays table's columns the pipeline knows; any other column is metadata. */
+export const PLAY_COLUMNS = ["id", "game_id", "angle", "start_timestamp", "end_timestamp", "play_type"] as const;
+
 /** A play row as a source delivers it, before validation (column name → value). */
 export type RawPlayRow = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { isSafeId } from "./ids.js";
-import { PLAY_ANGLES } from "./types.js";
+import { PLAY_ANGLES, PLAY_COLUMNS } from "./types.js";
 import type { Play, PlayAngle, PlayRejection, RawPlayRow, ValidatedPlays } from "./types.js";
 
 /**
@@ -9,15 +9,7 @@ import type { Play, PlayAngle, PlayRejection, RawPlayRow, ValidatedPlays } from 
  */
 export const ROW_ERROR_KEY = "__error";
 
-const KNOWN_COLUMNS = new Set([
-  "id",
-  "game_id",
-  "angle",
-  "start_timestamp",
-  "end_timestamp",
-  "play_type",
-  ROW_ERROR_KEY,
-]);
+const KNOWN_COLUMNS = new Set<string>([...PLAY_COLUMNS, ROW_ERROR_KEY]);
 
 // Postgres numeric arrives as text ("12.500"); Number() alone would also take
 // "", "0x1f" and "Infinity", which no database writes for a timestamp.

@@ -1,0 +1,102 @@
+import { createGameHandler, type RequestOutcome } from "../../interfaces/http/handler.js";
+import { startHttpServer } from "../../interfaces/http/node-server.js";
+import { processGame } from "../../pipeline/process-game.js";
+import { createPool } from "../../pipeline/pool.js";
+import { parseFlags, positiveInt, positiveNumber, settingFlags } from "../args.js";
+import { resolveConfig, scrubSecrets } from "../config.js";
+import { createPipelineContext } from "../pipeline-context.js";
+import type { CommandIo } from "./io.js";
+
+export const SERVE_HELP = `playclips serve [--port N] [--host H] [--grace SECONDS] [options]
+
+Serves the original Cloud Function's contract over HTTP:
+  POST /        {"game_id": "<uuid>"} → runs the game, answers its result
+                (200 even for a failed game: read "status" and "reason")
+  GET  /healthz → {"ok": true, "inFlight": N}
+A client that hangs up does not stop its game. A second POST for a game
+already running waits for that run instead of starting another.
+On SIGTERM or SIGINT: refuses new games, waits for running ones, then exits.
+
+  --port N            port to listen on (default: PORT, else 8080)
+  --host H            address to bind (default 0.0.0.0)
+  --grace SECONDS     how long to wait for running games on shutdown (default 30)
+  --force             re-cut clips an earlier run already made
+  --config FILE       settings file (default ./playclips.config.json)
+  (every setting flag of \`playclips run\` applies; see \`playclips config\`)
+
+PLAYCLIPS_TOKEN, when set, must be sent as Authorization: Bearer <token>.`;
+
+export async function serveCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseFlags(args, {
+    ...settingFlags(),
+    port: { type: "string" },
+    host: { type: "string" },
+    grace: { type: "string" },
+    force: { type: "boolean" },
+  });
+  const port = positiveInt("port", values.port ?? (io.env.PORT || 8080), 0, 65535);
+  const host = typeof values.host === "string" ? values.host : "0.0.0.0";
+  const graceMs = values.grace === undefined ? 30_000 : positiveNumber("grace", values.grace) * 1000;
+  const token = io.env.PLAYCLIPS_TOKEN || undefined;
+  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const scrub = (message: string): string => scrubSecrets(token ? message.split(token).join("[redacted]") : message, io.env, values);
+  const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
+
+  // Aborted only when the grace period runs out, so ffmpeg children do not outlive the server.
+  const abandon = new AbortController();
+  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, {
+    cwd: io.cwd,
+    reuse: values.force !== true,
+    signal: abandon.signal,
+    onEvent: (event) => {
+      if (event.type === "game-start") log(`game ${event.gameId}: started`);
+      else if (event.type === "game-done") log(`game ${event.gameId}: ${event.result.status}, ${event.result.successful_clips} clips ok, ${event.result.failed_clips} failed`);
+      else if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
+    },
+  });
+  const games = createPool(gameConcurrency);
+  const handler = createGameHandler({
+    runGame: (gameId) => games.run(() => processGame(gameId, ctx)),
+    token,
+    scrub,
+    onOutcome: (o: RequestOutcome) =>
+      log(
+        `${o.method} ${o.path} ${o.status} ${o.ms}ms` +
+          (o.gameId ? ` game ${o.gameId}${o.joined ? " (joined the running game)" : ""}` : "") +
+          (o.error ? `: ${o.error}` : ""),
+      ),
+  });
+
+  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    server = await startHttpServer(handler, { port, host });
+  } catch (error) {
+    await ctx.plays.close?.();
+    throw error;
+  }
+  // Tests and wrappers read the port from this line when they pass --port 0.
+  log(`listening on http://${host}:${server.port}${token ? " (bearer token required)" : ""}`);
+
+  const signalled = await new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    io.signal?.addEventListener("abort", () => onSignal("SIGTERM"), { once: true });
+  });
+  const running = handler.inFlight();
+  log(`${signalled}: refusing new games, waiting up to ${graceMs / 1000}s for ${running} running`);
+  await server.close(graceMs);
+  const abandoned = handler.inFlight();
+  if (abandoned > 0) {
+    log(`grace period over: abandoning ${abandoned} running games`);
+    abandon.abort(new Error("server shut down"));
+    await handler.drain(5000);
+  }
+  await ctx.plays.close?.();
+  log("stopped");
+  return abandoned > 0 ? 1 : 0;
+}
