@@ -167,3 +167,32 @@ describe("runBatch and status", () => {
     expect(states.map((s) => s.state)).toEqual(["complete", "failed", "pending"]);
   });
 });
+
+describe("cut modes in the pipeline", () => {
+  it("copy starts at the keyframe and records the offset; smart is frame-accurate; both are checked and published", async () => {
+    await ws.writePlays([row("k1", "modes", "LEFT", 3.28, 6.5), row("k2", "modes", "RIGHT", 4, 7.2)]);
+    await ws.addCameras("modes");
+    for (const mode of ["copy", "smart"] as const) {
+      const out = join(ws.root, `out-${mode}`);
+      const { createLocalStore } = await import("../src/stores/local.js");
+      const result = await processGame("modes", await ws.context({ output: createLocalStore({ root: out }), cut: { mode } }));
+      expect(result).toMatchObject({ status: "complete", successful_clips: 4 });
+      const m = JSON.parse(await readFile(join(out, manifestKey("modes")), "utf8")) as GameManifest;
+      for (const clip of m.clips) {
+        if (mode === "copy") {
+          expect(clip.cutMode).toBe("copy");
+          // 2 s GOP at 25 fps: the keyframe at or before the start.
+          const keyframe = Math.floor(clip.requestedStart / 2) * 2;
+          expect(clip.actualStart).toBeCloseTo(keyframe, 1);
+          expect(clip.offset).toBeCloseTo(clip.requestedStart - keyframe, 1);
+        } else {
+          expect(["smart", "exact"]).toContain(clip.cutMode);
+          expect(clip.actualStart).toBeCloseTo(clip.requestedStart, 3);
+          expect(clip.offset).toBe(0);
+          if (clip.cutMode === "exact") expect(clip.fallbackReason).toBeTruthy();
+        }
+      }
+      expect(m.clips.some((c) => c.cutMode === mode)).toBe(true);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { ValidationError } from "../domain/errors.js";
 import { DEFAULT_TEMPLATES } from "../domain/jsonl.js";
+import { CUT_MODES, type CutMode } from "../domain/types.js";
 import { assertJsonlFormat } from "../domain/jsonl.js";
 import { assertSplitRatio } from "../domain/split.js";
 import { locateMediaTools } from "../extraction/locate.js";
@@ -28,6 +29,18 @@ export async function createPipelineContext(
   const clipConcurrency = positiveInt("clip-concurrency", v.clipConcurrency, 1, 64);
   const clipTimeoutMs = positiveNumber("clip-timeout", v.clipTimeout) * 1000;
   const tolerance = positiveNumber("tolerance", v.tolerance);
+  const cutMode = String(v.cutMode);
+  if (!(CUT_MODES as readonly string[]).includes(cutMode)) {
+    throw new ValidationError(`--cut-mode ${JSON.stringify(cutMode)} is not one of: ${CUT_MODES.join(", ")}`);
+  }
+  const cut = {
+    mode: cutMode as CutMode,
+    maxHeight: v.maxHeight === undefined ? undefined : positiveInt("max-height", v.maxHeight, 16, 4320),
+    maxFps: v.maxFps === undefined ? undefined : positiveNumber("max-fps", v.maxFps),
+  };
+  if (cut.mode === "copy" && (cut.maxHeight !== undefined || cut.maxFps !== undefined)) {
+    throw new ValidationError("--cut-mode copy cannot scale or drop frames (--max-height/--max-fps): use exact");
+  }
   const tools = await locateMediaTools({
     FFMPEG_PATH: typeof v.ffmpegPath === "string" ? v.ffmpegPath : undefined,
     FFPROBE_PATH: typeof v.ffprobePath === "string" ? v.ffprobePath : undefined,
@@ -44,6 +57,7 @@ export async function createPipelineContext(
     clipPool: createPool(clipConcurrency),
     tempDir: typeof v.tempDir === "string" ? resolve(options.cwd, v.tempDir) : tmpdir(),
     clipTimeoutMs,
+    cut,
     durationToleranceSec: tolerance,
     split: { ratio, seed: String(v.splitSeed) },
     format,

@@ -57,6 +57,9 @@ export interface MediaInfo {
 
 export type ClipStatus = "ok" | "failed";
 
+export const CUT_MODES = ["exact", "copy", "smart"] as const;
+export type CutMode = (typeof CUT_MODES)[number];
+
 /** One clip's record in the game manifest: a failed clip is data, not an exception. */
 export interface ClipRecord {
   playId: string;
@@ -71,7 +74,11 @@ export interface ClipRecord {
   actualStart: number | null;
   actualDuration: number | null;
   bytes: number | null;
-  cutMode: "exact";
+  /** The mode that made the file: smart falls back to exact where it cannot splice safely. */
+  cutMode: CutMode;
+  /** Seconds from the clip's first frame to the play's start: 0 except for copy, which starts at a keyframe. */
+  offset: number | null;
+  fallbackReason: string | null;
   status: ClipStatus;
   reason: string | null;
   /** True when a previous run's good clip was kept instead of cutting again. */

@@ -1,6 +1,6 @@
 import type { LineTemplates } from "../domain/jsonl.js";
 import type { SplitOptions } from "../domain/split.js";
-import type { ClipRecord, GameResult, JsonlFormat } from "../domain/types.js";
+import type { ClipRecord, CutMode, GameResult, JsonlFormat } from "../domain/types.js";
 import type { MediaTools } from "../extraction/tools.js";
 import type { PlaySource } from "../sources/play-source.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -30,6 +30,8 @@ export interface PipelineContext {
   clipPool: Pool;
   tempDir: string;
   clipTimeoutMs: number;
+  /** How clips are cut; maxHeight/maxFps need a full re-encode (exact). */
+  cut: { mode: CutMode; maxHeight?: number; maxFps?: number };
   durationToleranceSec: number;
   split: SplitOptions;
   format: JsonlFormat;

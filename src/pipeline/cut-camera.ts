@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errorMessage } from "../domain/errors.js";
 import type { Camera, CameraRecord, ClipRecord, MediaInfo } from "../domain/types.js";
-import { cutExactClip } from "../extraction/cut.js";
+import { cutClip } from "../extraction/cut-options.js";
 import { probeMedia } from "../extraction/probe.js";
 import { verifyClip } from "../extraction/verify.js";
 import type { PipelineContext } from "./context.js";
@@ -30,6 +30,8 @@ function record(clip: PlannedClip, fields: Partial<ClipRecord>): ClipRecord {
     actualDuration: null,
     bytes: null,
     cutMode: "exact",
+    offset: null,
+    fallbackReason: null,
     status: "failed",
     reason: null,
     reused: false,
@@ -109,6 +111,9 @@ async function reusable(ctx: PipelineContext, clip: PlannedClip, before: ClipRec
   const sameCut =
     before.requestedStart === clip.play.start && before.requestedDuration === round(clip.play.end - clip.play.start);
   if (!sameCut) return null;
+  // A clip cut another way (copy vs exact) is not what this run asks for; a smart request accepts its exact fallback.
+  const wanted = ctx.cut.mode === "smart" ? ["smart", "exact"] : [ctx.cut.mode];
+  if (!wanted.includes(before.cutMode ?? "exact")) return null;
   const info = await ctx.output.stat(clip.key);
   if (!info || info.size !== before.bytes) return null;
   return { ...before, reused: true, elapsedMs: 0 };
@@ -127,21 +132,34 @@ async function cutOne(ctx: PipelineContext, clip: PlannedClip, input: string, me
     const dir = await mkdtemp(join(ctx.tempDir, "playclips-clip-"));
     const file = join(dir, "clip.mp4");
     try {
-      await cutExactClip(ctx.tools, {
+      const cut = await cutClip(ctx.tools, {
         input,
         start: clip.play.start,
         duration,
         output: file,
         timeoutMs: ctx.clipTimeoutMs,
         signal: ctx.signal,
+        mode: ctx.cut.mode,
+        maxHeight: ctx.cut.maxHeight,
+        maxFps: ctx.cut.maxFps,
       });
-      const check = await verifyClip(ctx.tools, file, { duration, toleranceSec: ctx.durationToleranceSec });
-      if (!check.ok) return record(clip, { reason: `clip failed its check: ${check.reason}`, elapsedMs: Date.now() - started });
+      const modeFields = { cutMode: cut.mode, offset: round(cut.offset), fallbackReason: cut.fallbackReason ?? null };
+      // A copy clip starts at the keyframe before START and, with B-frames,
+      // may run up to three frames past END.
+      const fps = media.video?.fps ?? 25;
+      const check = await verifyClip(ctx.tools, file, {
+        duration: duration + cut.offset,
+        toleranceSec: ctx.durationToleranceSec + (cut.mode === "copy" ? 3 / fps : 0),
+      });
+      if (!check.ok) {
+        return record(clip, { ...modeFields, reason: `clip failed its check: ${check.reason}`, elapsedMs: Date.now() - started });
+      }
       const written = await ctx.output.write(clip.key, { file }, { contentType: "video/mp4" });
       const actualDuration = check.info.video?.duration ?? check.info.duration;
       return record(clip, {
+        ...modeFields,
         status: "ok",
-        actualStart: clip.play.start,
+        actualStart: round(cut.actualStart),
         actualDuration: round(actualDuration),
         bytes: written.size,
         elapsedMs: Date.now() - started,

@@ -47,6 +47,7 @@ export async function createWorkspace(videoSeconds = 12): Promise<Workspace> {
         clipPool: createPool(2),
         tempDir: root,
         clipTimeoutMs: 60_000,
+        cut: { mode: "exact" },
         durationToleranceSec: 0.2,
         split: { ratio: 0.8, seed: "test" },
         format: "gemini",
