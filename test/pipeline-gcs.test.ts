@@ -28,7 +28,7 @@ beforeAll(async () => {
   ws = await createWorkspace(8);
   await ws.writePlays([
     { id: "p1", game_id: "g1", angle: "LEFT", start_timestamp: 1, end_timestamp: 3, play_type: "iso", quarter: 1 },
-    { id: "p2", game_id: "g1", angle: "RIGHT", start_timestamp: 2.4, end_timestamp: 4.8, play_type: null, quarter: 2 },
+    { id: "p2", game_id: "g1", angle: "RIGHT", start_timestamp: 2.4, end_timestamp: 3.8, play_type: null, quarter: 2 },
   ]);
   await ws.addCameras("g1");
   for (const camera of CAMERAS) await videos.write(videoKey("g1", camera), { file: join(ws.videos, videoKey("g1", camera)) });
@@ -46,6 +46,11 @@ describe("processGame on GCS", () => {
 
     const manifest = JSON.parse(await text(await output.read(manifestKey("g1")))) as GameManifest;
     expect(manifest.cameras.every((c) => c.status === "ok")).toBe(true);
+    // Four short plays of an 8 s video: every camera is read through ranged reads, never downloaded whole.
+    for (const camera of manifest.cameras) {
+      expect(camera.fetch).toBe("range");
+      expect(camera.bytesFetched).toBeGreaterThan(0);
+    }
     const lines = [
       ...(await text(await output.read(trainingKey("g1")))).trimEnd().split("\n"),
       ...(await text(await output.read(validationKey("g1")))).trimEnd().split("\n"),

@@ -33,6 +33,9 @@ export async function createPipelineContext(
   if (!(CUT_MODES as readonly string[]).includes(cutMode)) {
     throw new ValidationError(`--cut-mode ${JSON.stringify(cutMode)} is not one of: ${CUT_MODES.join(", ")}`);
   }
+  const fetch = String(v.fetch);
+  if (!["auto", "range", "full"].includes(fetch)) throw new ValidationError(`--fetch ${JSON.stringify(fetch)} is not one of: auto, range, full`);
+  const cacheMb = positiveNumber("cache-mb", v.cacheMb);
   const cut = {
     mode: cutMode as CutMode,
     maxHeight: v.maxHeight === undefined ? undefined : positiveInt("max-height", v.maxHeight, 16, 4320),
@@ -58,6 +61,8 @@ export async function createPipelineContext(
     tempDir: typeof v.tempDir === "string" ? resolve(options.cwd, v.tempDir) : tmpdir(),
     clipTimeoutMs,
     cut,
+    sourceFetch: fetch as "auto" | "range" | "full",
+    sourceCacheBytes: Math.round(cacheMb * 1024 * 1024),
     durationToleranceSec: tolerance,
     split: { ratio, seed: String(v.splitSeed) },
     format,

@@ -38,6 +38,8 @@ export const SETTINGS = [
   { key: "clipConcurrency", flag: "clip-concurrency", env: ["PLAYCLIPS_CLIP_CONCURRENCY"], type: "number", default: cores, help: "ffmpeg processes at once, shared by all games" },
   { key: "clipTimeout", flag: "clip-timeout", env: ["PLAYCLIPS_CLIP_TIMEOUT"], type: "number", default: 60, help: "seconds before one clip's ffmpeg is killed" },
   { key: "tolerance", flag: "tolerance", env: ["PLAYCLIPS_DURATION_TOLERANCE"], type: "number", default: 0.2, help: "seconds a clip's duration may differ from the play's" },
+  { key: "fetch", flag: "fetch", env: ["PLAYCLIPS_FETCH"], type: "string", default: "auto", help: "bucket videos: range (read only the bytes clips need) | full (download first) | auto (full when plays cover half the video or more)" },
+  { key: "cacheMb", flag: "cache-mb", env: ["PLAYCLIPS_CACHE_MB"], type: "number", default: 64, help: "memory for each open camera video's range cache, in MiB" },
   { key: "cutMode", flag: "cut-mode", env: ["PLAYCLIPS_CUT_MODE"], type: "string", default: "exact", help: "exact (frame-accurate, re-encoded) | copy (keyframe start, no re-encode) | smart (frame-accurate, re-encodes only up to the first keyframe)" },
   { key: "maxHeight", flag: "max-height", env: ["PLAYCLIPS_MAX_HEIGHT"], type: "number", help: "scale clips down to this height (exact; smart falls back to exact)" },
   { key: "maxFps", flag: "max-fps", env: ["PLAYCLIPS_MAX_FPS"], type: "number", help: "cap the clips' frame rate (exact; smart falls back to exact)" },

@@ -96,6 +96,10 @@ export interface CameraRecord {
   bytes: number | null;
   duration: number | null;
   startTime: number | null;
+  /** How the video reached ffmpeg: read in place, through ranged reads, or downloaded whole. */
+  fetch: "local" | "range" | "full" | null;
+  /** Bytes read from the store for this camera (ranged reads), when known. */
+  bytesFetched: number | null;
 }
 
 export type GameStatus = "complete" | "partial" | "failed";

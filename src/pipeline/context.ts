@@ -30,6 +30,10 @@ export interface PipelineContext {
   clipPool: Pool;
   tempDir: string;
   clipTimeoutMs: number;
+  /** How camera videos in a bucket reach ffmpeg (docs/range-reads.md); default "auto". */
+  sourceFetch?: "auto" | "range" | "full";
+  /** Memory for each opened camera video's range cache, in bytes; default 64 MiB. */
+  sourceCacheBytes?: number;
   /** How clips are cut; maxHeight/maxFps need a full re-encode (exact). */
   cut: { mode: CutMode; maxHeight?: number; maxFps?: number };
   durationToleranceSec: number;

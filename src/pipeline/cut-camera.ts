@@ -7,7 +7,7 @@ import { probeMedia } from "../extraction/probe.js";
 import { verifyClip } from "../extraction/verify.js";
 import type { PipelineContext } from "./context.js";
 import type { PlannedClip } from "./plan.js";
-import { openSourceVideo } from "./source-video.js";
+import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
 
 // A play may end this far past the probed duration and still be whole: the
 // container duration is rounded to the last frame's start.
@@ -57,7 +57,7 @@ export async function cutCamera(
   emit: (clip: ClipRecord) => void,
 ): Promise<CameraOutcome> {
   const source = clips[0]?.source ?? "";
-  const cameraRecord: CameraRecord = { camera, source, status: "ok", reason: null, bytes: null, duration: null, startTime: null };
+  const cameraRecord: CameraRecord = { camera, source, status: "ok", reason: null, bytes: null, duration: null, startTime: null, fetch: null, bytesFetched: null };
   const results: ClipRecord[] = [];
   const done = (r: ClipRecord): void => {
     results.push(r);
@@ -83,9 +83,9 @@ export async function cutCamera(
   if (!info) return failAll("missing", `camera video ${source} is missing from ${ctx.videos.name}`);
   cameraRecord.bytes = info.size;
 
-  let opened;
+  let opened: OpenedVideo;
   try {
-    opened = await openSourceVideo(ctx.videos, source, ctx.tempDir);
+    opened = await openSourceVideo(ctx.videos, source, ctx.tempDir, { fetch: ctx.sourceFetch, cacheBytes: ctx.sourceCacheBytes });
   } catch (error) {
     return failAll("unreadable", `camera video ${source} could not be read: ${errorMessage(error)}`);
   }
@@ -95,11 +95,19 @@ export async function cutCamera(
       media = await probeMedia(ctx.tools, opened.input);
       if (!media.video) throw new Error("it has no video stream");
     } catch (error) {
+      // Over ranged reads a store failure reaches ffprobe as an HTTP error; the store's own words say more.
+      const storeProblem = opened.stats?.().lastError;
+      if (storeProblem) return failAll("unreadable", `camera video ${source} could not be read: ${storeProblem}`);
       return failAll("unreadable", `camera video ${source} is not a readable video: ${errorMessage(error)}`);
     }
     cameraRecord.duration = media.duration;
     cameraRecord.startTime = media.startTime;
-    await Promise.all(pending.map(async (clip) => done(await cutOne(ctx, clip, opened.input, media))));
+    // Only now is coverage known: dense plays are cheaper as one whole download (docs/range-reads.md).
+    opened = await opened.forCoverage(coverageOf(pending.map((clip) => clip.play), media.duration));
+    const input = opened.input;
+    await Promise.all(pending.map(async (clip) => done(await cutOne(ctx, clip, input, media))));
+    cameraRecord.fetch = opened.fetch;
+    cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
     await opened.release();
   }

@@ -1,0 +1,223 @@
+import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
+import type { ObjectStore } from "../../stores/object-store.js";
+import { SegmentedLru } from "./segmented-lru.js";
+
+export interface BlockCacheOptions {
+  /** Bytes per block; blocks are aligned to multiples of it. Default 1 MiB. */
+  blockBytes?: number;
+  /** Most bytes of finished blocks kept in memory (see SegmentedLru). Default 64 MiB. */
+  budgetBytes?: number;
+  /** Store reads per block before giving up. Default 3. */
+  attempts?: number;
+  /** First backoff between attempts; it grows 4x per retry. Default 100 ms. */
+  retryDelayMs?: number;
+  /** One attempt (open + all bytes) longer than this is abandoned and retried. Default 60 s. */
+  attemptTimeoutMs?: number;
+}
+
+/** Counters a benchmark reads to compare bytes fetched with bytes the clips needed. */
+export interface RangeStats {
+  /** Store reads started (each retry counts). */
+  storeReads: number;
+  /** Bytes received from the store, including attempts that were thrown away. */
+  bytesFetched: number;
+  /** Blocks fetched whole from the store. */
+  blocksFetched: number;
+  retries: number;
+  /** Block lookups answered: from memory, by joining a fetch in flight, or by a new fetch. */
+  blocksServed: number;
+  cacheHits: number;
+  /** Lookups that waited on another caller's fetch of the same block (single-flight). */
+  sharedFetches: number;
+  cachedBytes: number;
+  peakCachedBytes: number;
+  budgetBytes: number;
+  /** Blocks given up on after the retries, and why the last one failed (for messages). */
+  failedBlocks: number;
+  lastError: string | null;
+  /** Filled in by the HTTP server. */
+  requests: number;
+  bytesServed: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The blocks of ONE object of a store, shared by every reader of it. This is
+ * what lets a dozen ffmpeg processes cutting from one camera video fetch its
+ * index (the moov, at the end of a non-faststart mp4) once, and overlapping
+ * plays share their bytes. Memory: at most `budgetBytes` of finished blocks,
+ * plus the blocks being fetched right now (one per distinct block requested
+ * concurrently, so bounded by the number of open readers times their read-ahead).
+ */
+export class BlockCache {
+  readonly blockBytes: number;
+  private readonly budget: number;
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly blocks: SegmentedLru;
+  // Single-flight: one store fetch per block, however many readers wait on it.
+  private readonly inflight = new Map<number, { promise: Promise<Buffer>; uses: number }>();
+  private readonly counters: RangeStats;
+  private closed = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly key: string,
+    /** The object's size, from a stat taken when it was opened. */
+    readonly size: number,
+    options: BlockCacheOptions = {},
+  ) {
+    this.blockBytes = options.blockBytes ?? MiB;
+    this.budget = options.budgetBytes ?? 64 * MiB;
+    this.attempts = options.attempts ?? 3;
+    this.retryDelayMs = options.retryDelayMs ?? 100;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 60_000;
+    if (!Number.isSafeInteger(this.blockBytes) || this.blockBytes <= 0) {
+      throw new ValidationError(`block size ${this.blockBytes} must be a whole number of bytes > 0`);
+    }
+    if (!Number.isSafeInteger(this.budget) || this.budget < 0) {
+      throw new ValidationError(`cache budget ${this.budget} must be a whole number of bytes >= 0`);
+    }
+    if (!Number.isSafeInteger(this.attempts) || this.attempts < 1) {
+      throw new ValidationError(`attempts ${this.attempts} must be a whole number >= 1`);
+    }
+    this.counters = {
+      storeReads: 0, bytesFetched: 0, blocksFetched: 0, retries: 0, blocksServed: 0, cacheHits: 0,
+      sharedFetches: 0, cachedBytes: 0, peakCachedBytes: 0, budgetBytes: this.budget, failedBlocks: 0, lastError: null,
+      requests: 0, bytesServed: 0,
+    };
+    this.blocks = new SegmentedLru(this.budget);
+  }
+
+  /** Bytes of finished blocks held in memory now; never above the budget. */
+  get cachedBytes(): number {
+    return this.blocks.bytes;
+  }
+
+  /** A copy: callers may keep it after the cache is gone. */
+  stats(): RangeStats {
+    return { ...this.counters, cachedBytes: this.blocks.bytes, peakCachedBytes: this.blocks.peak };
+  }
+
+  /** For the server's own counters, which live with the cache's. */
+  count(field: "requests" | "bytesServed", amount: number): void {
+    this.counters[field] += amount;
+  }
+
+  /** Block `index` whole (the last block may be shorter); rejects after the retries are spent. */
+  block(index: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(index) || index < 0 || index * this.blockBytes >= this.size) {
+      return Promise.reject(new RangeError(`block ${index} is outside an object of ${this.size} bytes`));
+    }
+    this.counters.blocksServed++;
+    const cached = this.blocks.get(index, true);
+    if (cached) {
+      this.counters.cacheHits++;
+      return Promise.resolve(cached);
+    }
+    const running = this.inflight.get(index);
+    if (running) {
+      this.counters.sharedFetches++;
+      running.uses++;
+      return running.promise;
+    }
+    return this.startFetch(index, 1);
+  }
+
+  /**
+   * Starts fetching a block a reader will likely want next, unless it is
+   * cached or on its way; counts nothing as served and leaves the LRU order alone.
+   */
+  prefetch(index: number): void {
+    if (index < 0 || index * this.blockBytes >= this.size || this.closed) return;
+    if (!this.blocks.has(index) && !this.inflight.has(index)) void this.startFetch(index, 0);
+  }
+
+  /** Drops every cached block (on release) and keeps none fetched later, so the memory goes at once. */
+  close(): void {
+    this.closed = true;
+    this.blocks.clear();
+  }
+
+  private startFetch(index: number, uses: number): Promise<Buffer> {
+    const flight = { promise: this.fetch(index).finally(() => this.inflight.delete(index)), uses };
+    const fetching = flight.promise;
+    this.inflight.set(index, flight);
+    // Readers that gave up (a closed connection, a read-ahead) must not leave an unhandled rejection.
+    fetching.catch(() => undefined);
+    return fetching;
+  }
+
+  private async fetch(index: number): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const data = await this.fetchOnce(index);
+        this.counters.blocksFetched++;
+        // Only whole blocks of the expected length get here, so only they are cached.
+        if (!this.closed) this.blocks.add(index, data, this.inflight.get(index)?.uses ?? 1);
+        return data;
+      } catch (error) {
+        // A missing object or a bad key will not heal; io errors and resets may. Once released, nobody waits.
+        const transient = !(error instanceof StoreError) || error.code === "io";
+        if (!transient || attempt >= this.attempts || this.closed) {
+          // ffmpeg only sees a 502 or a cut connection; the store's own words are kept here.
+          this.counters.failedBlocks++;
+          this.counters.lastError = errorMessage(error);
+          throw error;
+        }
+        this.counters.retries++;
+        await sleep(this.retryDelayMs * 4 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async fetchOnce(index: number): Promise<Buffer> {
+    const start = index * this.blockBytes;
+    const expected = Math.min(this.blockBytes, this.size - start);
+    const what = `block ${index} (bytes ${start}-${start + expected - 1}) of ${JSON.stringify(this.key)}`;
+    const timedOut = (): StoreError => new StoreError(this.store.name, "io", `reading ${what} took over ${this.attemptTimeoutMs} ms`);
+    this.counters.storeReads++;
+    let timer: NodeJS.Timeout | undefined;
+    let stream: Readable | undefined;
+    let late = false;
+    try {
+      const opening = this.store.read(this.key, { start, end: start + expected - 1 });
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          late = true;
+          stream?.destroy(timedOut());
+          reject(timedOut());
+        }, this.attemptTimeoutMs);
+      });
+      expired.catch(() => undefined);
+      // A stream that opens after the deadline is closed, never read.
+      opening.then((s) => late && s.destroy(), () => undefined);
+      stream = await Promise.race([opening, expired]);
+      const chunks: Buffer[] = [];
+      let got = 0;
+      for await (const chunk of stream) {
+        const buffer = chunk as Buffer;
+        got += buffer.length;
+        this.counters.bytesFetched += buffer.length;
+        if (got > expected) break;
+        chunks.push(buffer);
+      }
+      if (late) throw timedOut();
+      // A short or long answer is never cached nor served: it would shift every later byte.
+      if (got !== expected) {
+        throw new StoreError(this.store.name, "io", `reading ${what} returned ${got > expected ? "more" : got} bytes instead of ${expected}`);
+      }
+      return Buffer.concat(chunks, expected);
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(this.store.name, "io", `reading ${what} failed: ${errorMessage(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      stream?.destroy();
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { posix } from "node:path";
+import { StoreError, errorMessage } from "../../domain/errors.js";
+import type { ObjectStore } from "../../stores/object-store.js";
+import { BlockCache, type BlockCacheOptions, type RangeStats } from "./block-cache.js";
+
+export interface RangeServerOptions extends BlockCacheOptions {
+  /**
+   * Blocks fetched ahead of the one being sent, to hide the store's latency.
+   * Default 1: ffmpeg asks for open-ended ranges and drops them on a seek, so
+   * more read-ahead mostly fetches bytes nobody reads.
+   */
+  readAheadBlocks?: number;
+}
+
+/** One object served over loopback HTTP for ffmpeg, until `close`. */
+export interface ServedObject {
+  /** http://127.0.0.1:<port>/<token>/<name>: only this exact path is served. */
+  url: string;
+  size: number;
+  /** The cache's size now; stays within its budget. */
+  cachedBytes(): number;
+  stats(): RangeStats;
+  close(): Promise<void>;
+}
+
+/** Inclusive byte span, as in Content-Range. */
+export interface ByteSpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * Serves GET/HEAD with single `bytes=` ranges for one object. The random token
+ * in the path keeps other local users and processes (and web pages probing
+ * 127.0.0.1) from reading the video: without it every request is a 404.
+ */
+export async function serveObjectRanges(store: ObjectStore, key: string, options: RangeServerOptions = {}): Promise<ServedObject> {
+  const info = await store.stat(key);
+  if (!info) throw new StoreError(store.name, "not_found", `no object ${JSON.stringify(key)} (looked at ${store.uri(key)})`);
+  const cache = new BlockCache(store, key, info.size, options);
+  const readAhead = options.readAheadBlocks ?? 1;
+  const path = `/${randomBytes(24).toString("base64url")}/${encodeURIComponent(posix.basename(key))}`;
+
+  const server = createServer((req, res) => handle(cache, path, readAhead, req, res));
+  // Never the reason the process stays up: the ffmpeg children it serves keep it alive.
+  server.unref();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    size: info.size,
+    cachedBytes: () => cache.cachedBytes,
+    stats: () => cache.stats(),
+    async close() {
+      cache.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A reader still attached (a killed ffmpeg's socket) would keep close() waiting.
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/**
+ * The one range a request asks for; null to send the whole object (no Range,
+ * or one this server ignores as RFC 9110 allows: malformed, or several ranges,
+ * which ffmpeg never asks for); "unsatisfiable" for a 416.
+ */
+export function parseRange(header: string | undefined, size: number): ByteSpan | "unsatisfiable" | null {
+  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header ?? "");
+  if (!match) return null;
+  const [, first = "", last = ""] = match;
+  const a = first === "" ? null : Number(first);
+  const b = last === "" ? null : Number(last);
+  if ((a !== null && !Number.isSafeInteger(a)) || (b !== null && !Number.isSafeInteger(b))) return null;
+  if (a === null) {
+    if (b === null) return null;
+    // "bytes=-N": the last N bytes.
+    return b === 0 || size === 0 ? "unsatisfiable" : { start: Math.max(0, size - b), end: size - 1 };
+  }
+  if (b !== null && b < a) return null;
+  if (a >= size) return "unsatisfiable";
+  return { start: a, end: b === null ? size - 1 : Math.min(b, size - 1) };
+}
+
+function samePath(url: string | undefined, path: string): boolean {
+  const given = Buffer.from(url ?? "");
+  const wanted = Buffer.from(path);
+  // Constant time, so response timing does not leak how much of a guess was right.
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+function handle(cache: BlockCache, path: string, readAhead: number, req: IncomingMessage, res: ServerResponse): void {
+  cache.count("requests", 1);
+  if (!samePath(req.url, path)) return void res.writeHead(404, { "Content-Length": 0 }).end();
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return void res.writeHead(405, { Allow: "GET, HEAD", "Content-Length": 0 }).end();
+  }
+  const size = cache.size;
+  const range = parseRange(req.headers.range, size);
+  if (range === "unsatisfiable") {
+    return void res.writeHead(416, { "Accept-Ranges": "bytes", "Content-Range": `bytes */${size}`, "Content-Length": 0 }).end();
+  }
+  const span = range ?? { start: 0, end: size - 1 };
+  const headers: OutgoingHttpHeaders = {
+    "Accept-Ranges": "bytes",
+    "Content-Type": "application/octet-stream",
+    "Content-Length": span.end - span.start + 1,
+    ...(range ? { "Content-Range": `bytes ${range.start}-${range.end}/${size}` } : {}),
+  };
+  const status = range ? 206 : 200;
+  if (req.method === "HEAD" || size === 0) return void res.writeHead(status, headers).end();
+  void send(cache, readAhead, res, status, headers, span);
+}
+
+async function send(
+  cache: BlockCache,
+  readAhead: number,
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  span: ByteSpan,
+): Promise<void> {
+  const first = Math.floor(span.start / cache.blockBytes);
+  const last = Math.floor(span.end / cache.blockBytes);
+  for (let index = first; index <= last; index++) {
+    for (let ahead = 1; ahead <= readAhead && index + ahead <= last; ahead++) cache.prefetch(index + ahead);
+    let block: Buffer;
+    try {
+      block = await cache.block(index);
+    } catch (error) {
+      // Before the first byte a clean error status is still possible; after it
+      // only a cut connection, which ffmpeg reports, rather than wrong bytes.
+      if (res.headersSent) res.destroy();
+      else res.writeHead(502, { "Content-Type": "text/plain" }).end(`store read failed: ${errorMessage(error)}`);
+      return;
+    }
+    if (res.destroyed) return;
+    if (!res.headersSent) res.writeHead(status, headers);
+    const offset = index * cache.blockBytes;
+    const piece = block.subarray(Math.max(0, span.start - offset), Math.min(block.length, span.end - offset + 1));
+    if (!(await write(res, piece))) return;
+    cache.count("bytesServed", piece.length);
+  }
+  res.end();
+}
+
+// Waits for the socket to take the bytes, so a slow reader never makes us fetch
+// far ahead; false when the reader went away (ffmpeg seeking elsewhere).
+function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (res.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+}
