@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { PlayclipsError, ValidationError, errorMessage } from "../domain/errors.js";
+import { BATCH_HELP, batchCommand } from "./commands/batch.js";
 import { CHECK_GAMES_HELP, checkGamesCommand } from "./commands/check-games.js";
 import { CONFIG_HELP, configCommand } from "./commands/config.js";
 import { DB_HELP, dbCommand } from "./commands/db.js";
@@ -9,6 +10,7 @@ import type { CommandIo } from "./commands/io.js";
 import { RUN_HELP, runCommand } from "./commands/run.js";
 import { SERVE_HELP, serveCommand } from "./commands/serve.js";
 import { STATUS_HELP, statusCommand } from "./commands/status.js";
+import { WORKER_HELP, workerCommand } from "./commands/worker.js";
 
 const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise<number>; help: string }> = {
   demo: { run: demoCommand, help: DEMO_HELP },
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise
   "check-games": { run: checkGamesCommand, help: CHECK_GAMES_HELP },
   db: { run: dbCommand, help: DB_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
+  batch: { run: batchCommand, help: BATCH_HELP },
+  worker: { run: workerCommand, help: WORKER_HELP },
 };
 
 const USAGE = `playclips: basketball game videos + annotated plays → a Vertex AI video dataset
@@ -32,6 +36,8 @@ commands:
   check-games  plays, cameras and outputs per game, before a run
   db import    load a plays file into the embedded Postgres (the default source)
   serve    serve the Cloud Function contract over HTTP (POST {"game_id"})
+  batch    run games locally, over HTTP or through the queue, then wait for their datasets
+  worker   take games from the Postgres queue and run them (any number of machines)
 
 playclips <command> --help for a command's options.`;
 

@@ -12,6 +12,8 @@ export interface GameStatusReport {
   manifest_status: GameManifest["status"] | null;
   reason: string | null;
   counts: GameManifest["counts"] | null;
+  /** When the manifest was written, so a poller can tell this run's result from an earlier one. */
+  finished_at: string | null;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function readGameStatus(store: ObjectStore, gameId: string): Promis
     manifest_status: m?.status ?? null,
     reason: m?.reason ?? (manifest.kind === "invalid" ? manifest.reason : null),
     counts: m?.counts ?? null,
+    finished_at: m?.finishedAt ?? null,
   };
   if (m?.status === "failed") report.state = "failed";
   else if (training && validation) report.state = "complete";

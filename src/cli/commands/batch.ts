@@ -1,0 +1,190 @@
+import { ValidationError, errorMessage } from "../../domain/errors.js";
+import { isUuid } from "../../domain/ids.js";
+import { createGameQueue, scrubUrlPassword } from "../../orchestration/queue.js";
+import { waitForGames, type WaitResult } from "../../orchestration/wait.js";
+import { runBatch } from "../../pipeline/run-batch.js";
+import type { ObjectStore } from "../../stores/object-store.js";
+import { openStore } from "../backends.js";
+import { parseFlags, positiveInt, positiveNumber, settingFlags } from "../args.js";
+import { resolveConfig, scrubSecrets, type ResolvedConfig } from "../config.js";
+import { createPipelineContext } from "../pipeline-context.js";
+import { formatTable } from "../table.js";
+import type { CommandIo } from "./io.js";
+
+export const BATCH_HELP = `playclips batch --games a,b,c --via local|http|queue [options]
+
+The original workflow: starts every game, then polls the output store until
+both JSONL files of each game exist, a game's manifest says it failed, or
+the time limit passes. Results older than this batch do not count.
+
+  --games LIST            game UUIDs, comma or space separated (duplicates run once)
+  --via local             run the games in this process (no polling needed)
+  --via http              POST {"game_id"} per game to --function-url, fire and forget
+  --via queue             put one job per game on the Postgres queue for \`playclips worker\`
+  --function-url URL      the Cloud Function or \`playclips serve\` (http; sends PLAYCLIPS_TOKEN)
+  --trigger-timeout S     seconds to wait for each trigger's answer (default 10)
+  --max-wait MIN          minutes to wait for all games (default 120)
+  --poll-interval S       seconds between two looks at the store (default 30)
+  --queue-url URL         Postgres of the queue (default DATABASE_URL / --database-url)
+  --queue-schema NAME     pg-boss schema (default pgboss)
+  --job-expire S          a job running longer is taken as dead and retried (default 7200)
+  --retry-limit N         retries of a job that errs (default 3; delay doubles each time)
+  --retry-delay S         first retry delay (default 30)
+  --json                  print the result as JSON
+Exit: 0 every game complete, 1 any failed, 3 time limit hit with games pending.`;
+
+type Via = "local" | "http" | "queue";
+export type BatchReport = Omit<WaitResult, "timed_out"> & { timed_out: boolean; via: Via };
+
+export async function batchCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseFlags(args, {
+    ...settingFlags(),
+    games: { type: "string" },
+    via: { type: "string" },
+    "function-url": { type: "string" },
+    "trigger-timeout": { type: "string" },
+    "max-wait": { type: "string" },
+    "poll-interval": { type: "string" },
+    "queue-url": { type: "string" },
+    "queue-schema": { type: "string" },
+    "job-expire": { type: "string" },
+    "retry-limit": { type: "string" },
+    "retry-delay": { type: "string" },
+    json: { type: "boolean" },
+  });
+  const queueFlag = typeof values["queue-url"] === "string" ? values["queue-url"] : "";
+  const scrub = (text: string): string => scrubSecrets(scrubUrlPassword(text, queueFlag), io.env, values);
+  const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
+  const games = gameList(values.games, log);
+  const via = values.via ?? "local";
+  if (via !== "local" && via !== "http" && via !== "queue") throw new ValidationError(`--via must be local, http or queue, got ${JSON.stringify(via)}`);
+  const wait = {
+    maxWaitMs: positiveNumber("max-wait", values["max-wait"] ?? 120) * 60_000,
+    pollIntervalMs: positiveNumber("poll-interval", values["poll-interval"] ?? 30) * 1000,
+    since: new Date(),
+    signal: io.signal,
+    onPoll: (states: Array<{ state: string }>) => {
+      const open = states.filter((s) => s.state === "pending").length;
+      if (open > 0) log(`${open} game(s) still pending`);
+    },
+  };
+  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+
+  let report: BatchReport;
+  if (via === "local") report = await viaLocal(games, config, io);
+  else if (via === "http") {
+    const url = values["function-url"];
+    if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new ValidationError("--via http needs --function-url http(s)://…");
+    const timeoutMs = positiveNumber("trigger-timeout", values["trigger-timeout"] ?? 10) * 1000;
+    const store = await outputStore(config, io);
+    const refused = await triggerAll(games, url, { timeoutMs, token: io.env.PLAYCLIPS_TOKEN, log });
+    const result = await waitForGames(store, games, { ...wait, externalFailures: async (open) => refused.filter((r) => open.includes(r.game_id)) });
+    report = { ...result, via };
+  } else {
+    const queueUrl = typeof values["queue-url"] === "string" ? values["queue-url"] : config.values.databaseUrl;
+    if (typeof queueUrl !== "string" || queueUrl === "") throw new ValidationError("--via queue needs --queue-url postgres://… or DATABASE_URL");
+    const store = await outputStore(config, io);
+    const queue = await createGameQueue({
+      connectionString: queueUrl,
+      schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
+      expireInSeconds: positiveInt("job-expire", values["job-expire"] ?? 7200, 1, 86_400),
+      retryLimit: positiveInt("retry-limit", values["retry-limit"] ?? 3, 0, 100),
+      retryDelaySeconds: positiveInt("retry-delay", values["retry-delay"] ?? 30, 0, 86_400),
+      // Only workers run maintenance; this client enqueues and reads.
+      supervise: false,
+      onError: (error) => log(`queue error: ${errorMessage(error)}`),
+    });
+    try {
+      const { queued, existing } = await queue.enqueue(games);
+      log(`queued ${queued.length} game(s)${existing.length ? `; already queued or running: ${existing.map((j) => `${j.game_id} (${j.state})`).join(", ")}` : ""}`);
+      const result = await waitForGames(store, games, {
+        ...wait,
+        // A job out of retries (play source down) never writes a manifest: the queue knows it failed.
+        externalFailures: async (open) => {
+          const jobs = await queue.jobs(open);
+          return [...jobs.values()]
+            .filter((j) => j.state === "failed" || j.state === "cancelled")
+            .map((j) => ({ game_id: j.game_id, reason: `job ${j.state} after ${j.retry_count + 1} attempt(s): ${jobError(j.output)}` }));
+        },
+      });
+      report = { ...result, via };
+    } finally {
+      await queue.stop({ graceMs: 1000 });
+    }
+  }
+
+  io.stdout.write(`${scrub(values.json ? JSON.stringify(report, null, 2) : table(report))}\n`);
+  if (report.failed_games.length > 0) return 1;
+  return report.pending_games.length > 0 ? 3 : 0;
+}
+
+/** The original validates that game_ids is an array; ids here must also be UUIDs, as the plays table's are. */
+function gameList(raw: unknown, log: (message: string) => void): string[] {
+  const all = typeof raw === "string" ? raw.split(/[\s,]+/).filter((v) => v !== "") : [];
+  if (all.length === 0) throw new ValidationError("no games: pass --games a,b,c (game UUIDs)");
+  const bad = all.filter((id) => !isUuid(id));
+  if (bad.length > 0) throw new ValidationError(`not game UUIDs: ${bad.slice(0, 5).map((id) => JSON.stringify(id)).join(", ")}`);
+  const games = [...new Set(all.map((id) => id.toLowerCase()))];
+  if (games.length < all.length) log(`${all.length - games.length} duplicate game id(s) dropped: each game runs once`);
+  return games;
+}
+
+async function viaLocal(games: string[], config: ResolvedConfig, io: CommandIo): Promise<BatchReport> {
+  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, { cwd: io.cwd, reuse: true, signal: io.signal });
+  try {
+    const batch = await runBatch(games, ctx, { gameConcurrency });
+    const { completed_games, failed_games, pending_games, total_time } = batch;
+    return { completed_games, failed_games, pending_games, total_time, timed_out: false, via: "local" };
+  } finally {
+    await ctx.plays.close?.();
+  }
+}
+
+function outputStore(config: ResolvedConfig, io: CommandIo): Promise<ObjectStore> {
+  const gcsEndpoint = typeof config.values.gcsEndpoint === "string" ? config.values.gcsEndpoint : undefined;
+  return openStore(String(config.values.out), { cwd: io.cwd, gcsEndpoint });
+}
+
+/**
+ * Fire and forget, as the original: each POST gets a short timeout and its
+ * outcome is only logged, since the function keeps running after we hang up.
+ * Only a 4xx answer is a verdict: the function refused the game and never will run it.
+ */
+async function triggerAll(
+  games: string[],
+  url: string,
+  options: { timeoutMs: number; token?: string; log: (message: string) => void },
+): Promise<Array<{ game_id: string; reason: string }>> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const refused: Array<{ game_id: string; reason: string }> = [];
+  await Promise.all(
+    games.map(async (gameId) => {
+      try {
+        const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ game_id: gameId }), signal: AbortSignal.timeout(options.timeoutMs) });
+        const body = (await res.text()).slice(0, 300);
+        options.log(`game ${gameId}: trigger answered HTTP ${res.status}`);
+        if (res.status >= 400 && res.status < 500) refused.push({ game_id: gameId, reason: `trigger refused: HTTP ${res.status} ${body}` });
+      } catch (error) {
+        const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+        options.log(`game ${gameId}: ${timedOut ? `no answer within ${options.timeoutMs / 1000}s (expected: it keeps running)` : `trigger failed: ${errorMessage(error)}`}`);
+      }
+    }),
+  );
+  return refused;
+}
+
+function jobError(output: unknown): string {
+  const o = output as { message?: unknown; value?: { message?: unknown } } | null;
+  return String(o?.message ?? o?.value?.message ?? "no error recorded");
+}
+
+function table(report: BatchReport): string {
+  const rows = [
+    ...report.completed_games.map((id) => [id, "complete", ""]),
+    ...report.failed_games.map((f) => [f.game_id, "failed", f.reason]),
+    ...report.pending_games.map((id) => [id, "pending", report.timed_out ? "time limit reached" : ""]),
+  ];
+  const summary = `${report.completed_games.length} complete, ${report.failed_games.length} failed, ${report.pending_games.length} pending, in ${report.total_time}s (via ${report.via})`;
+  return `${formatTable(["game", "state", "reason"], rows)}\n\n${summary}`;
+}

@@ -1,0 +1,134 @@
+import { hostname } from "node:os";
+import { StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
+import { createGameQueue, scrubUrlPassword } from "../../orchestration/queue.js";
+import { processGame } from "../../pipeline/process-game.js";
+import type { ObjectStore } from "../../stores/object-store.js";
+import { parseFlags, positiveNumber, settingFlags } from "../args.js";
+import { resolveConfig, scrubSecrets } from "../config.js";
+import { createPipelineContext } from "../pipeline-context.js";
+import type { CommandIo } from "./io.js";
+
+export const WORKER_HELP = `playclips worker [--queue-url postgres://…] [--concurrency N] [--grace S] [options]
+
+Takes games from the Postgres queue "playclips-games" (pg-boss) and runs
+them, N at once. Start as many workers on as many machines as you like,
+all with the same queue and the same output store. A game whose result is
+"failed" completes its job (the reason is in its manifest); an error such
+as an unreachable play source fails the job, and pg-boss retries it.
+On SIGTERM or SIGINT: takes no new game, lets running ones finish for up to
+the grace period, hands the rest back to the queue, exits 0.
+
+  --queue-url URL           Postgres holding the queue (default DATABASE_URL / --database-url)
+  --concurrency N           games at once (the setting of the same name)
+  --grace S                 seconds to let running games finish on shutdown (default 60)
+  --maintenance-interval S  how often expired jobs (dead workers) are noticed (default 60)
+  --queue-schema NAME       pg-boss schema (default pgboss)
+  --config FILE             settings file (default ./playclips.config.json)
+  (every setting flag of \`playclips run\` applies; see \`playclips config\`)`;
+
+export async function workerCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseFlags(args, {
+    ...settingFlags(),
+    "queue-url": { type: "string" },
+    "queue-schema": { type: "string" },
+    grace: { type: "string" },
+    "maintenance-interval": { type: "string" },
+  });
+  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const queueUrl = typeof values["queue-url"] === "string" ? values["queue-url"] : config.values.databaseUrl;
+  if (typeof queueUrl !== "string" || queueUrl === "") throw new ValidationError("no queue: pass --queue-url postgres://… or set DATABASE_URL");
+  const graceMs = positiveNumber("grace", values.grace ?? 60) * 1000;
+  const maintenance = positiveNumber("maintenance-interval", values["maintenance-interval"] ?? 60);
+
+  const workerId = `${hostname()}:${process.pid}`;
+  const scrub = (message: string): string => scrubSecrets(scrubUrlPassword(message, queueUrl), io.env, values);
+  const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} worker ${workerId}: ${scrub(message)}\n`);
+
+  // One context for the worker's life: backends are opened once, and clips of all its games share one ffmpeg pool.
+  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, {
+    cwd: io.cwd,
+    reuse: true,
+    onEvent: (event) => {
+      if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
+    },
+  });
+  const queue = await createGameQueue({
+    connectionString: queueUrl,
+    schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
+    maintenanceIntervalSeconds: maintenance,
+    onError: (error) => log(`queue error: ${errorMessage(error)}`),
+  });
+
+  // Aborted when the grace period runs out: ffmpeg children die, and nothing more is published.
+  const abandon = new AbortController();
+  const running = new Set<Promise<unknown>>();
+  await queue.work(
+    async (job) => {
+      const started = Date.now();
+      log(`game ${job.gameId}: started (job ${job.id}, attempt ${job.retryCount + 1})`);
+      // pg-boss gives the job to another worker once it expires: stop this run then, so two never overlap.
+      const signal = AbortSignal.any([abandon.signal, AbortSignal.timeout(Math.max(1, job.expireInSeconds) * 1000)]);
+      const run = processGame(job.gameId, { ...ctx, signal, output: refuseWritesAfter(ctx.output, signal) });
+      running.add(run);
+      try {
+        const result = await run;
+        const took = ((Date.now() - started) / 1000).toFixed(1);
+        log(`game ${job.gameId}: ${result.status}, ${result.successful_clips} clips ok, ${result.failed_clips} failed, in ${took}s (job ${job.id})`);
+        // A failed game is a finished job: its reason is data in the manifest, and a retry would fail the same way.
+        return { status: result.status, reason: result.reason, successful_clips: result.successful_clips, failed_clips: result.failed_clips };
+      } catch (error) {
+        log(`game ${job.gameId}: error, job ${job.id} will be retried if attempts remain: ${errorMessage(error)}`);
+        throw new Error(scrub(errorMessage(error)));
+      } finally {
+        running.delete(run);
+      }
+    },
+    { concurrency: gameConcurrency },
+  );
+  log(`waiting for games, ${gameConcurrency} at once`);
+
+  await stopRequested(io.signal);
+  log(`stopping: no new games; waiting up to ${graceMs / 1000}s for ${running.size} running`);
+  await queue.stop({ graceMs });
+  abandon.abort();
+  await Promise.allSettled([...running]);
+  await ctx.plays.close?.();
+  log("stopped");
+  return 0;
+}
+
+/** Resolves on SIGTERM, SIGINT, or the caller's signal (tests run the command in-process). */
+function stopRequested(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off("SIGTERM", done);
+      process.off("SIGINT", done);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    process.once("SIGTERM", done);
+    process.once("SIGINT", done);
+    if (signal?.aborted) done();
+    else signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * An abandoned run must not publish: its aborted clips would make a manifest
+ * say "failed" although the game is only handed to another worker.
+ */
+function refuseWritesAfter(store: ObjectStore, signal: AbortSignal): ObjectStore {
+  const refuse = (): Promise<never> =>
+    Promise.reject(new StoreError(store.name, "io", "run abandoned: this worker stopped or the job expired"));
+  return {
+    name: store.name,
+    stat: (key) => store.stat(key),
+    read: (key, range) => store.read(key, range),
+    list: (prefix) => store.list(prefix),
+    uri: (key) => store.uri(key),
+    localPath: store.localPath ? (key) => store.localPath?.(key) ?? key : undefined,
+    write: (key, body, options) => (signal.aborted ? refuse() : store.write(key, body, options)),
+    // A failed run deletes the game's JSONL; an abandoned one must not.
+    delete: (key) => (signal.aborted ? refuse() : store.delete(key)),
+  };
+}
