@@ -187,6 +187,10 @@ describe("batch with real workers (queue) and a real server (http)", () => {
     expect(manifest.status).toBe("partial");
     expect(codes).toEqual([0, 0]);
     for (const log of logs) expect(log).toMatch(/stopped/);
+    // Progress from any machine: the store's state plus each game's job.
+    const status = await cli(["status", ...common(), "--games", [games[0], noPlays].join(","), "--json"]);
+    const states = JSON.parse(status.stdout) as Array<{ state: string; job: { state: string } | null }>;
+    expect(states.map((s) => [s.state, s.job?.state])).toEqual([["complete", "completed"], ["failed", "completed"]]);
   }, 60_000);
 
   it("a game whose worker is SIGKILLed mid-way is retried elsewhere and completes exactly once", async () => {
