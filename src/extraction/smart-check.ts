@@ -25,12 +25,18 @@ export type SmartClipCheck =
 export const SAME_FRAME_DB = 35;
 const AUDIO_DURATION_SLACK_SEC = 0.05;
 
-interface CountedStream {
+interface ProbedStream {
   codec_type?: string;
   start_time?: string;
   duration?: string;
-  nb_read_frames?: string;
   sample_rate?: string;
+}
+
+/** The frame count of ffmpeg's last -progress block ("frame=N" … "progress=end"); NaN if there is none. */
+function lastProgressFrames(progress: string): number {
+  const counts = [...progress.matchAll(/^frame=(\d+)\s*$/gm)];
+  const last = counts[counts.length - 1];
+  return last ? Number(last[1]) : NaN;
 }
 
 /**
@@ -42,17 +48,31 @@ interface CountedStream {
  */
 export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation): Promise<SmartClipCheck> {
   const run = { timeoutMs: e.timeoutMs, signal: e.signal };
-  const decoded = await runMediaTool(tools.ffmpeg, ["-nostdin", "-v", "error", "-i", e.clip, "-f", "null", "-"], run)
-    .then((r) => r.stderr.trim(), (error: unknown) => `ffmpeg could not decode it: ${String(error)}`);
-  if (decoded) return { ok: false, reason: `decoding ${e.clip} reported errors: ${decoded.slice(0, 300)}` };
+  // One decode pass does two checks: stderr at -v error holds only decoder
+  // errors, and -progress reports how many video frames came out. Decoding a
+  // clip is most of a check's cost; counting frames in a second ffprobe
+  // -count_frames pass decoded every frame again. passthrough keeps the null
+  // muxer from dropping or duplicating frames, so the count is the decoded one.
+  const decodeArgs = ["-nostdin", "-nostats", "-v", "error", "-progress", "pipe:1", "-i", e.clip,
+    "-fps_mode:v", "passthrough", "-f", "null", "-"];
+  // Container durations and start times come from the headers: no decoding.
+  const probeArgs = ["-v", "error", "-print_format", "json",
+    "-show_entries", "stream=codec_type,start_time,duration,sample_rate", e.clip];
+  const [decoded, probed] = await Promise.all([
+    runMediaTool(tools.ffmpeg, decodeArgs, run).then(
+      (r) => ({ errors: r.stderr.trim(), frames: lastProgressFrames(r.stdout) }),
+      (error: unknown) => ({ errors: `ffmpeg could not decode it: ${String(error)}`, frames: NaN }),
+    ),
+    // A clip too broken to probe is a failed check, not a thrown error (the decode reports why).
+    runMediaTool(tools.ffprobe, probeArgs, run).then((r) => r.stdout, (error: unknown) => error),
+  ]);
+  if (decoded.errors) return { ok: false, reason: `decoding ${e.clip} reported errors: ${decoded.errors.slice(0, 300)}` };
+  if (typeof probed !== "string") return { ok: false, reason: `ffprobe could not read ${e.clip}: ${String(probed)}` };
 
-  const probeArgs = ["-v", "error", "-count_frames", "-print_format", "json",
-    "-show_entries", "stream=codec_type,start_time,duration,nb_read_frames,sample_rate", e.clip];
-  const streams = (JSON.parse((await runMediaTool(tools.ffprobe, probeArgs, run)).stdout) as { streams?: CountedStream[] })
-    .streams ?? [];
+  const streams = (JSON.parse(probed) as { streams?: ProbedStream[] }).streams ?? [];
   const video = streams.find((s) => s.codec_type === "video");
   if (!video) return { ok: false, reason: `${e.clip} has no video stream` };
-  const frames = Number(video.nb_read_frames);
+  const frames = decoded.frames;
   const expectedFrames = Math.round(e.duration * e.fps);
   if (!(Math.abs(frames - expectedFrames) <= 1)) {
     return { ok: false, reason: `${e.clip} has ${frames} frames, an exact cut has ${expectedFrames} (±1)` };

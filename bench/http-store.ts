@@ -1,0 +1,125 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { StoreError } from "../src/domain/errors.js";
+import type { ByteRange, ObjectInfo, ObjectStore } from "../src/stores/object-store.js";
+
+/** What the object server has sent since the last reset. */
+export interface ServedCounts {
+  bytes: number;
+  requests: number;
+}
+
+export interface ObjectServer {
+  url: string;
+  counts(): ServedCounts;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A read-only bucket over loopback HTTP: GET/HEAD of a file under root, with a
+ * single `Range: bytes=a-b | a- | -n`. It counts body bytes as they are handed
+ * to the socket, so bytes a client aborts after receiving (socket overshoot)
+ * count too, as a cloud bucket would bill them.
+ */
+export async function startObjectServer(root: string): Promise<ObjectServer> {
+  const base = resolve(root);
+  let counts: ServedCounts = { bytes: 0, requests: 0 };
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      counts.requests++;
+      if (req.method !== "GET" && req.method !== "HEAD") return void res.writeHead(405).end();
+      const path = resolve(join(base, decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/")));
+      if (!path.startsWith(base + sep)) return void res.writeHead(404).end();
+      const size = await stat(path).then((s) => (s.isFile() ? s.size : null), () => null);
+      if (size === null) return void res.writeHead(404).end();
+      let start = 0;
+      let end = size - 1;
+      let status = 200;
+      const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? "");
+      if (range && (range[1] || range[2])) {
+        if (range[1]) {
+          start = Number(range[1]);
+          if (range[2]) end = Math.min(size - 1, Number(range[2]));
+        } else {
+          start = Math.max(0, size - Number(range[2]));
+        }
+        if (start >= size || end < start) {
+          return void res.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
+        }
+        status = 206;
+      }
+      const headers: Record<string, string | number> = { "Content-Length": end - start + 1, "Accept-Ranges": "bytes", "Content-Type": "video/mp4" };
+      if (status === 206) headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
+      res.writeHead(status, headers);
+      if (req.method === "HEAD" || size === 0) return void res.end();
+      const file = createReadStream(path, { start, end, highWaterMark: 256 * 1024 });
+      file.on("data", (chunk) => {
+        counts.bytes += chunk.length;
+        if (!res.write(chunk)) file.pause();
+      });
+      res.on("drain", () => file.resume());
+      file.on("end", () => res.end());
+      file.on("error", () => res.destroy());
+      res.on("close", () => file.destroy());
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts: () => ({ ...counts }),
+    reset: () => void (counts = { bytes: 0, requests: 0 }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/**
+ * An ObjectStore reading a bucket over HTTP (read-only, like the videos
+ * bucket is to the pipeline). It has no localPath, so the pipeline serves
+ * ffmpeg from it through its range cache, as with GCS.
+ */
+export function createHttpStore(baseUrl: string): ObjectStore {
+  const name = `http:${baseUrl}`;
+  const url = (key: string): string => `${baseUrl}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  const readOnly = (): never => {
+    throw new StoreError(name, "io", "the benchmark's video store is read-only");
+  };
+  return {
+    name,
+    uri: url,
+    async stat(key: string): Promise<ObjectInfo | null> {
+      const res = await fetch(url(key), { method: "HEAD" }).catch((error: unknown) => {
+        throw new StoreError(name, "io", `HEAD ${key} failed`, { cause: error });
+      });
+      if (res.status === 404) return null;
+      if (!res.ok) throw new StoreError(name, "io", `HEAD ${key}: HTTP ${res.status}`);
+      return { key, size: Number(res.headers.get("content-length")) };
+    },
+    async read(key: string, range?: ByteRange): Promise<Readable> {
+      const headers: Record<string, string> = {};
+      if (range) headers.Range = `bytes=${range.start}-${range.end ?? ""}`;
+      const res = await fetch(url(key), { headers }).catch((error: unknown) => {
+        throw new StoreError(name, "io", `GET ${key} failed`, { cause: error });
+      });
+      if (res.status === 404) throw new StoreError(name, "not_found", `${key} does not exist`);
+      if (!(res.status === 206 || (res.status === 200 && !range)) || !res.body) {
+        await res.body?.cancel();
+        throw new StoreError(name, "io", `GET ${key}${range ? ` ${headers.Range}` : ""}: HTTP ${res.status}`);
+      }
+      return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    },
+    write: readOnly,
+    list: readOnly,
+    delete: readOnly,
+  };
+}

@@ -1,0 +1,77 @@
+import { readdir, readFile, lstat } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface Peaks {
+  /** Highest sum of VmRSS over the process tree at one sample. */
+  peakRssBytes: number;
+  peakTempBytes: number;
+  samples: number;
+}
+
+// tsx keeps an esbuild service process beside the worker to compile
+// TypeScript; it is the harness, not the pipeline, so it is not counted.
+const HARNESS = new Set(["esbuild"]);
+
+/**
+ * Samples, every intervalMs, the summed resident memory of `pid` and all its
+ * descendants (ffmpeg/ffprobe included) from /proc, and the apparent size of
+ * everything under tempDir; keeps the peaks.
+ */
+export function monitor(pid: number, tempDir: string, intervalMs = 100): { stop(): Promise<Peaks> } {
+  const peaks: Peaks = { peakRssBytes: 0, peakTempBytes: 0, samples: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const [rss, temp] = await Promise.all([treeRss(pid), dirBytes(tempDir)]);
+      peaks.peakRssBytes = Math.max(peaks.peakRssBytes, rss);
+      peaks.peakTempBytes = Math.max(peaks.peakTempBytes, temp);
+      peaks.samples++;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return peaks;
+    },
+  };
+}
+
+async function treeRss(root: number): Promise<number> {
+  const parents = new Map<number, number[]>();
+  const names = new Map<number, string>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const close = stat.lastIndexOf(")");
+    if (close < 0) continue;
+    const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+    const pid = Number(entry);
+    names.set(pid, stat.slice(stat.indexOf("(") + 1, close));
+    parents.set(ppid, [...(parents.get(ppid) ?? []), pid]);
+  }
+  let total = 0;
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    queue.push(...(parents.get(pid) ?? []));
+    if (HARNESS.has(names.get(pid) ?? "")) continue;
+    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    total += kb ? Number(kb) * 1024 : 0;
+  }
+  return total;
+}
+
+/** Apparent bytes of all files under dir (files vanish mid-walk: ignored). */
+export async function dirBytes(dir: string): Promise<number> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) total += await dirBytes(path);
+    else total += await lstat(path).then((s) => s.size, () => 0);
+  }
+  return total;
+}

@@ -1,0 +1,125 @@
+/**
+ * One benchmark run in its own process, so its CPU time, memory and temp disk
+ * are its own: the parent samples this process tree's RSS and the temp dir,
+ * and serves the videos (the store's side is not the pipeline's cost).
+ * CPU: /proc/self/stat utime+stime (this process) plus cutime+cstime (every
+ * child it has waited for — all ffmpeg/ffprobe runs, and their children),
+ * taken as a delta around the work so tsx start-up is left out.
+ * Prints one line: RESULT {json}.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_TEMPLATES } from "../src/domain/jsonl.js";
+import type { ClipRecord, CutMode } from "../src/domain/types.js";
+import { validatePlayRows } from "../src/domain/validate-plays.js";
+import { locateMediaTools } from "../src/extraction/locate.js";
+import { processGame } from "../src/pipeline/process-game.js";
+import { planClips } from "../src/pipeline/plan.js";
+import { createPool } from "../src/pipeline/pool.js";
+import { createFilePlaySource } from "../src/sources/file.js";
+import { createLocalStore } from "../src/stores/local.js";
+import { runBaseline } from "./baseline.js";
+import { createHttpStore } from "./http-store.js";
+
+export type WorkerTask =
+  | { kind: "baseline"; storeUrl: string; gameId: string; playsCsv: string; tempDir: string; outDir: string }
+  | { kind: "playclips"; mode: CutMode; storeUrl: string; gameId: string; playsCsv: string; tempDir: string; outDir: string }
+  | { kind: "encode-rate"; source: string; seconds: number; fps: number; tempDir: string };
+
+export interface WorkerResult {
+  wallMs: number;
+  cpuMs: number;
+  detail: Record<string, unknown>;
+}
+
+const TICKS_PER_SEC = 100; // USER_HZ: 100 on every Linux ABI Node supports
+
+function cpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  // After "pid (comm) ": state is [0], utime [11], stime [12], cutime [13], cstime [14].
+  return (((f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0)) * 1000) / TICKS_PER_SEC;
+}
+
+async function main(): Promise<void> {
+  const task = JSON.parse(process.argv[2] ?? "{}") as WorkerTask;
+  const tools = await locateMediaTools({ FFMPEG_PATH: process.env.FFMPEG_PATH, FFPROBE_PATH: process.env.FFPROBE_PATH, PATH: process.env.PATH });
+  const cpu0 = cpuMs();
+  const t0 = performance.now();
+  let detail: Record<string, unknown>;
+  if (task.kind === "encode-rate") detail = await encodeRate(tools.ffmpeg, task);
+  else if (task.kind === "baseline") {
+    const plays = createFilePlaySource({ path: task.playsCsv });
+    const validated = validatePlayRows(task.gameId, await plays.fetchPlays(task.gameId));
+    const plan = new Map([...planClips(task.gameId, validated.plays)].filter(([, clips]) => clips.length > 0));
+    await mkdir(task.outDir, { recursive: true });
+    detail = { ...(await runBaseline(tools.ffmpeg, createHttpStore(task.storeUrl), plan, task.tempDir, task.outDir)) };
+  } else {
+    const clips: ClipRecord[] = [];
+    const result = await processGame(task.gameId, {
+      plays: createFilePlaySource({ path: task.playsCsv }),
+      videos: createHttpStore(task.storeUrl),
+      output: createLocalStore({ root: task.outDir }),
+      tools,
+      // The CLI's default: one ffmpeg per core.
+      clipPool: createPool(availableParallelism()),
+      tempDir: task.tempDir,
+      clipTimeoutMs: 300_000,
+      sourceFetch: "range",
+      cut: { mode: task.mode },
+      durationToleranceSec: 0.2,
+      split: { ratio: 0.8, seed: "playclips" },
+      format: "gemini",
+      templates: DEFAULT_TEMPLATES,
+      reuse: false,
+      onEvent: (e) => void (e.type === "clip-done" && clips.push(e.clip)),
+    });
+    const modes: Record<string, number> = {};
+    for (const c of clips) modes[c.cutMode ?? "exact"] = (modes[c.cutMode ?? "exact"] ?? 0) + 1;
+    detail = {
+      status: result.status,
+      clipsOk: result.successful_clips,
+      clipsFailed: result.failed_clips,
+      cutModes: modes,
+      fallbackReasons: [...new Set(clips.map((c) => c.fallbackReason).filter((r): r is string => !!r))],
+      failures: [...new Set(clips.map((c) => c.reason).filter((r): r is string => !!r))].slice(0, 5),
+    };
+  }
+  const result: WorkerResult = { wallMs: performance.now() - t0, cpuMs: cpuMs() - cpu0, detail };
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+/**
+ * libx264 ultrafast's throughput on this machine for this source, decode
+ * included: one encode per core at once (as the clip pool runs them), each
+ * `seconds` long, the exact mode's own codec settings. Frames per wall second
+ * over all of them is the rate the exact mode's lower bound divides by.
+ */
+async function encodeRate(ffmpeg: string, task: Extract<WorkerTask, { kind: "encode-rate" }>): Promise<Record<string, unknown>> {
+  const n = availableParallelism();
+  await mkdir(task.tempDir, { recursive: true });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      new Promise<void>((resolve, reject) => {
+        const args = ["-nostdin", "-v", "error", "-y", "-ss", String(30 + i * (task.seconds + 7)), "-i", task.source,
+          "-t", String(task.seconds), "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "ultrafast",
+          "-crf", "23", "-c:a", "aac", join(task.tempDir, `rate${i}.mp4`)];
+        const child = spawn(ffmpeg, args, { stdio: "ignore" });
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`encode-rate ffmpeg exited ${code}`))));
+      }),
+    ),
+  );
+  const wallSec = (performance.now() - t0) / 1000;
+  const frames = n * Math.round(task.seconds * task.fps);
+  return { parallel: n, frames, wallSec, framesPerSec: frames / wallSec };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
