@@ -5,6 +5,7 @@ import type { CutRequest } from "./cut.js";
 import { keyframeAtOrBefore, probeVideoStream, readVideoPackets } from "./keyframes.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
+import { mediaInputOptions } from "./input-options.js";
 
 export interface CopyCutResult {
   /** Where the clip really starts, in seconds from the source's first timestamp: the keyframe at or before START. */
@@ -61,6 +62,7 @@ export function copyCutArgs(req: Pick<CutRequest, "input" | "start" | "duration"
   return [
     "-hide_banner", "-nostdin", "-v", "error", "-y",
     "-ss", req.start.toFixed(6),
+    ...mediaInputOptions(req.input),
     "-i", req.input,
     "-t", req.duration.toFixed(6),
     "-map", "0:v:0", "-map", "0:a:0?",

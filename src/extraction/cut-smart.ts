@@ -1,5 +1,6 @@
 import type { CutRequest } from "./cut.js";
 import type { VideoPacket, VideoStreamInfo } from "./keyframes.js";
+import { mediaInputOptions } from "./input-options.js";
 
 /** How a smart cut splits [START, END): re-encode frames before K, copy from K. */
 export type SmartPlan =
@@ -85,8 +86,8 @@ export function matchingEncoderArgs(info: VideoStreamInfo): string[] {
 
 /** Re-encodes the head [START, K) to MPEG-TS: Annex B carries its own SPS/PPS in-band. */
 export function headArgs(req: CutRequest, info: VideoStreamInfo, frames: number, out: string): string[] {
-  return ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", req.start.toFixed(6), "-i", req.input,
-    "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", String(frames), ...matchingEncoderArgs(info),
+  return ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", req.start.toFixed(6),
+    ...mediaInputOptions(req.input), "-i", req.input, "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", String(frames), ...matchingEncoderArgs(info),
     "-fps_mode", "passthrough", "-f", "mpegts", out];
 }
 
@@ -98,14 +99,14 @@ export function headArgs(req: CutRequest, info: VideoStreamInfo, frames: number,
  */
 export function tailArgs(req: CutRequest, info: VideoStreamInfo, plan: { keyframeSec: number; tailPackets: number }, out: string): string[] {
   return ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", (plan.keyframeSec + 0.25 / info.fps).toFixed(6),
-    "-i", req.input, "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", String(plan.tailPackets), "-c:v", "copy",
+    ...mediaInputOptions(req.input), "-i", req.input, "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", String(plan.tailPackets), "-c:v", "copy",
     "-f", "mpegts", out];
 }
 
 /** Joins the parts with the concat demuxer (-c copy) and re-encodes the audio of [START, END) beside them. */
 export function muxArgs(req: CutRequest, list: string, withAudio: boolean): string[] {
   const args = ["-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list];
-  if (withAudio) args.push("-ss", req.start.toFixed(6), "-t", req.duration.toFixed(6), "-i", req.input);
+  if (withAudio) args.push("-ss", req.start.toFixed(6), "-t", req.duration.toFixed(6), ...mediaInputOptions(req.input), "-i", req.input);
   args.push("-map", "0:v:0", "-c:v", "copy");
   if (withAudio) args.push("-map", "1:a:0?", "-c:a", "aac");
   args.push("-movflags", "+faststart", req.output.startsWith("-") ? `./${req.output}` : req.output);

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { MediaError } from "../domain/errors.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
+import { mediaInputOptions } from "./input-options.js";
 
 export interface CutRequest {
   input: string;
@@ -25,6 +26,7 @@ export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration
   return [
     "-hide_banner", "-nostdin", "-v", "error", "-y",
     "-ss", formatTime(req.start),
+    ...mediaInputOptions(req.input),
     "-i", req.input,
     "-t", formatTime(req.duration),
     "-map", "0:v:0", "-map", "0:a:0?",

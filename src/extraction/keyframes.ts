@@ -1,6 +1,7 @@
 import { MediaError } from "../domain/errors.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
+import { mediaInputOptions } from "./input-options.js";
 
 /** What a smart cut must know to re-encode frames that splice onto copied ones. */
 export interface VideoStreamInfo {
@@ -48,7 +49,7 @@ interface RawStream {
 }
 
 export async function probeVideoStream(tools: MediaTools, input: string, timeoutMs: number): Promise<VideoStreamInfo> {
-  const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input];
+  const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputOptions(input), input];
   const json = JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as {
     streams?: RawStream[];
     format?: { start_time?: string };
@@ -93,7 +94,7 @@ export async function readVideoPackets(
   const from = (range.originSec + range.fromSec).toFixed(6);
   const to = (range.originSec + range.toSec).toFixed(6);
   const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", `${from}%${to}`,
-    "-show_entries", "packet=pts_time,dts_time,flags", "-print_format", "json", input];
+    "-show_entries", "packet=pts_time,dts_time,flags", "-print_format", "json", ...mediaInputOptions(input), input];
   const { stdout } = await runProbe(tools, input, args, timeoutMs);
   const raw = (JSON.parse(stdout) as { packets?: Array<{ pts_time?: string; dts_time?: string; flags?: string }> })
     .packets ?? [];

@@ -3,6 +3,7 @@ import { MediaError } from "../domain/errors.js";
 import type { MediaInfo } from "../domain/types.js";
 import { MediaToolError, causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
+import { mediaInputOptions } from "./input-options.js";
 
 interface ProbeStream {
   codec_type?: string;
@@ -46,7 +47,7 @@ export async function probeMedia(tools: MediaTools, input: string, timeoutMs = 3
 
   let parsed: ProbeOutput;
   try {
-    const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input];
+    const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputOptions(input), input];
     const { stdout } = await runMediaTool(tools.ffprobe, args, { timeoutMs });
     parsed = JSON.parse(stdout) as ProbeOutput;
   } catch (error) {
@@ -120,7 +121,7 @@ async function findTruncation(
 
   // "999999%" seeks to the last keyframe: at most one GOP is read.
   const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", "999999%", "-show_entries",
-    "packet=pts_time,duration_time", "-print_format", "json", input];
+    "packet=pts_time,duration_time", "-print_format", "json", ...mediaInputOptions(input), input];
   const { stdout, stderr } = await runMediaTool(tools.ffprobe, args, { timeoutMs });
   const packets = (JSON.parse(stdout) as { packets?: ProbePacket[] }).packets ?? [];
   const ends = packets.flatMap((p) => {

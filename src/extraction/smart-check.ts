@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { MediaError } from "../domain/errors.js";
 import { describeCommand, runMediaTool, stderrTail } from "./run.js";
 import type { MediaTools } from "./tools.js";
+import { mediaInputOptions } from "./input-options.js";
 
 export interface SmartClipExpectation {
   clip: string;
@@ -118,7 +119,7 @@ async function compareFrame(tools: MediaTools, e: SmartClipExpectation, n: numbe
   const clipArgs = ["-nostdin", "-v", "error", "-i", e.clip, "-map", "0:v:0",
     "-vf", `select=eq(n\\,${n})`, "-fps_mode", "passthrough", ...gray];
   // Same -ss semantics as the cut itself: the first frame at or after sourceSec.
-  const refArgs = ["-nostdin", "-v", "error", "-ss", sourceSec.toFixed(6), "-i", e.source,
+  const refArgs = ["-nostdin", "-v", "error", "-ss", sourceSec.toFixed(6), ...mediaInputOptions(e.source), "-i", e.source,
     "-map", "0:v:0", ...gray];
   const [clipFrame, refFrame] = await Promise.all([
     runBinary(tools.ffmpeg, clipArgs, run), runBinary(tools.ffmpeg, refArgs, run),

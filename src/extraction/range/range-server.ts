@@ -9,11 +9,21 @@ import { BlockCache, type BlockCacheOptions, type RangeStats } from "./block-cac
 
 export interface RangeServerOptions extends BlockCacheOptions {
   /**
-   * Blocks fetched ahead of the one being sent, to hide the store's latency.
-   * Default 1: ffmpeg asks for open-ended ranges and drops them on a seek, so
-   * more read-ahead mostly fetches bytes nobody reads.
+   * Blocks fetched ahead of the one being sent, to hide the store's latency;
+   * only within the answer being sent (never past a bounded answer's end,
+   * where ffmpeg may stop). Default 1. With openEndedBlocks 1, ffmpeg's
+   * open-ended reads are one block each, so it applies to longer answers only.
    */
   readAheadBlocks?: number;
+  /**
+   * Most blocks one answer to an open-ended range (`bytes=a-`, what ffmpeg
+   * asks for) carries: the 206 ends at the end of the block `a` falls in plus
+   * this many - 1 more, with Content-Range saying so (RFC 9110 lets a server
+   * send less than asked). ffmpeg, given `mediaInputOptions`, asks again
+   * where the answer stopped. Bounds what the kernel's socket buffers take
+   * beyond what ffmpeg reads. Default 1; 0 or Infinity: no bound.
+   */
+  openEndedBlocks?: number;
 }
 
 /** One object served over loopback HTTP for ffmpeg, until `close`. */
@@ -43,9 +53,10 @@ export async function serveObjectRanges(store: ObjectStore, key: string, options
   if (!info) throw new StoreError(store.name, "not_found", `no object ${JSON.stringify(key)} (looked at ${store.uri(key)})`);
   const cache = new BlockCache(store, key, info.size, options);
   const readAhead = options.readAheadBlocks ?? 1;
+  const openEnded = options.openEndedBlocks ?? 1;
   const path = `/${randomBytes(24).toString("base64url")}/${encodeURIComponent(posix.basename(key))}`;
 
-  const server = createServer((req, res) => handle(cache, path, readAhead, req, res));
+  const server = createServer((req, res) => handle(cache, path, readAhead, openEnded, req, res));
   // Never the reason the process stays up: the ffmpeg children it serves keep it alive.
   server.unref();
   server.listen(0, "127.0.0.1");
@@ -89,6 +100,17 @@ export function parseRange(header: string | undefined, size: number): ByteSpan |
   return { start: a, end: b === null ? size - 1 : Math.min(b, size - 1) };
 }
 
+/**
+ * An open-ended range (`bytes=a-`) cut at a block boundary, at most `blocks`
+ * blocks long; other ranges as asked.
+ */
+export function bounded(range: ByteSpan, header: string | undefined, blockBytes: number, blocks: number): ByteSpan {
+  const openEnded = /^\s*bytes\s*=\s*\d+\s*-\s*$/i.test(header ?? "");
+  if (!openEnded || !(blocks > 0) || !Number.isFinite(blocks)) return range;
+  const end = (Math.floor(range.start / blockBytes) + Math.max(1, Math.floor(blocks))) * blockBytes - 1;
+  return { start: range.start, end: Math.min(range.end, end) };
+}
+
 function samePath(url: string | undefined, path: string): boolean {
   const given = Buffer.from(url ?? "");
   const wanted = Buffer.from(path);
@@ -96,7 +118,7 @@ function samePath(url: string | undefined, path: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
-function handle(cache: BlockCache, path: string, readAhead: number, req: IncomingMessage, res: ServerResponse): void {
+function handle(cache: BlockCache, path: string, readAhead: number, openEnded: number, req: IncomingMessage, res: ServerResponse): void {
   cache.count("requests", 1);
   if (!samePath(req.url, path)) return void res.writeHead(404, { "Content-Length": 0 }).end();
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -107,12 +129,12 @@ function handle(cache: BlockCache, path: string, readAhead: number, req: Incomin
   if (range === "unsatisfiable") {
     return void res.writeHead(416, { "Accept-Ranges": "bytes", "Content-Range": `bytes */${size}`, "Content-Length": 0 }).end();
   }
-  const span = range ?? { start: 0, end: size - 1 };
+  const span = range ? bounded(range, req.headers.range, cache.blockBytes, openEnded) : { start: 0, end: size - 1 };
   const headers: OutgoingHttpHeaders = {
     "Accept-Ranges": "bytes",
     "Content-Type": "application/octet-stream",
     "Content-Length": span.end - span.start + 1,
-    ...(range ? { "Content-Range": `bytes ${range.start}-${range.end}/${size}` } : {}),
+    ...(range ? { "Content-Range": `bytes ${span.start}-${span.end}/${size}` } : {}),
   };
   const status = range ? 206 : 200;
   if (req.method === "HEAD" || size === 0) return void res.writeHead(status, headers).end();
