@@ -21,10 +21,14 @@ export function parseFlags(args: string[], options: Options): { values: Record<s
   }
 }
 
-/** Splits "a,b c" into ids; duplicates are kept once, in first-seen order. */
+/** Splits "a,b c" into its items, as given. */
+export function splitList(value: unknown): string[] {
+  return typeof value === "string" ? value.split(/[\s,]+/).filter((v) => v !== "") : [];
+}
+
+/** The items of a list flag; duplicates are kept once, in first-seen order. */
 export function listFlag(value: unknown): string[] {
-  if (typeof value !== "string") return [];
-  return [...new Set(value.split(/[\s,]+/).filter((v) => v !== ""))];
+  return [...new Set(splitList(value))];
 }
 
 export function positiveInt(name: string, value: unknown, min = 1, max = Number.MAX_SAFE_INTEGER): number {

@@ -53,6 +53,19 @@ export async function openPlaySource(location: PlaysLocation): Promise<PlaySourc
   }
 }
 
+/** The videos or output location a configuration names, opened as a store. */
+export function openConfiguredStore(values: RawConfig, which: "videos" | "out", cwd: string): Promise<ObjectStore> {
+  const location = values[which];
+  if (typeof location !== "string" || location === "") throw new ValidationError(`--${which} is required`);
+  return openStore(location, { cwd, gcsEndpoint: typeof values.gcsEndpoint === "string" ? values.gcsEndpoint : undefined });
+}
+
+/** The queue's Postgres: --queue-url, else DATABASE_URL / --database-url; null when neither is set. */
+export function queueUrl(flag: unknown, values: RawConfig): string | null {
+  const url = typeof flag === "string" && flag !== "" ? flag : values.databaseUrl;
+  return typeof url === "string" && url !== "" ? url : null;
+}
+
 /** A store from a location: gs://bucket[/prefix] or a local folder. */
 export async function openStore(location: string, options: { cwd: string; gcsEndpoint?: string }): Promise<ObjectStore> {
   if (location.startsWith("gs://")) {

@@ -1,14 +1,13 @@
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { ValidationError } from "../domain/errors.js";
-import { DEFAULT_TEMPLATES } from "../domain/jsonl.js";
+import { assertJsonlFormat, DEFAULT_TEMPLATES } from "../domain/jsonl.js";
 import { CUT_MODES, type CutMode } from "../domain/types.js";
-import { assertJsonlFormat } from "../domain/jsonl.js";
 import { assertSplitRatio } from "../domain/split.js";
 import { locateMediaTools } from "../extraction/locate.js";
 import type { PipelineContext, PipelineEvent } from "../pipeline/context.js";
 import { createPool } from "../pipeline/pool.js";
-import { openPlaySource, openStore, playsLocation } from "./backends.js";
+import { openConfiguredStore, openPlaySource, playsLocation } from "./backends.js";
 import { positiveInt, positiveNumber } from "./args.js";
 import type { ResolvedConfig } from "./config.js";
 
@@ -19,10 +18,6 @@ export async function createPipelineContext(
   options: { cwd: string; reuse: boolean; onEvent?: (event: PipelineEvent) => void; signal?: AbortSignal },
 ): Promise<{ ctx: PipelineContext; gameConcurrency: number }> {
   const v = config.values;
-  const str = (value: unknown, name: string): string => {
-    if (typeof value !== "string" || value === "") throw new ValidationError(`--${name} is required`);
-    return value;
-  };
   const format = assertJsonlFormat(String(v.format));
   const ratio = assertSplitRatio(Number(v.splitRatio));
   const gameConcurrency = positiveInt("concurrency", v.concurrency, 1, 64);
@@ -49,9 +44,8 @@ export async function createPipelineContext(
     FFPROBE_PATH: typeof v.ffprobePath === "string" ? v.ffprobePath : undefined,
     PATH: env.PATH,
   });
-  const gcsEndpoint = typeof v.gcsEndpoint === "string" ? v.gcsEndpoint : undefined;
-  const videos = await openStore(str(v.videos, "videos"), { cwd: options.cwd, gcsEndpoint });
-  const output = await openStore(str(v.out, "out"), { cwd: options.cwd, gcsEndpoint });
+  const videos = await openConfiguredStore(v, "videos", options.cwd);
+  const output = await openConfiguredStore(v, "out", options.cwd);
   const ctx: PipelineContext = {
     plays: await openPlaySource(playsLocation(v, options.cwd)),
     videos,

@@ -72,11 +72,13 @@ export async function cutCamera(
 
   // Good clips of an earlier run are kept when their object is still whole.
   const pending: PlannedClip[] = [];
-  for (const clip of clips) {
-    const kept = ctx.reuse ? await reusable(ctx, clip, previous.get(clip.key)) : null;
-    if (kept) done(kept);
+  // One stat per clip: on a bucket these are round trips, so they go out together.
+  const kept = await Promise.all(clips.map((clip) => (ctx.reuse ? reusable(ctx, clip, previous.get(clip.key)) : null)));
+  clips.forEach((clip, i) => {
+    const reused = kept[i];
+    if (reused) done(reused);
     else pending.push(clip);
-  }
+  });
   if (pending.length === 0) return { camera: cameraRecord, clips: results };
 
   const info = await ctx.videos.stat(source);

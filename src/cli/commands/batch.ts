@@ -4,8 +4,8 @@ import { createGameQueue, scrubUrlPassword } from "../../orchestration/queue.js"
 import { waitForGames, type WaitResult } from "../../orchestration/wait.js";
 import { runBatch } from "../../pipeline/run-batch.js";
 import type { ObjectStore } from "../../stores/object-store.js";
-import { openStore } from "../backends.js";
-import { parseFlags, positiveInt, positiveNumber, settingFlags } from "../args.js";
+import { openConfiguredStore, queueUrl } from "../backends.js";
+import { parseFlags, positiveInt, positiveNumber, settingFlags, splitList } from "../args.js";
 import { resolveConfig, scrubSecrets, type ResolvedConfig } from "../config.js";
 import { createPipelineContext } from "../pipeline-context.js";
 import { formatTable } from "../table.js";
@@ -81,11 +81,11 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
     const result = await waitForGames(store, games, { ...wait, externalFailures: async (open) => refused.filter((r) => open.includes(r.game_id)) });
     report = { ...result, via };
   } else {
-    const queueUrl = typeof values["queue-url"] === "string" ? values["queue-url"] : config.values.databaseUrl;
-    if (typeof queueUrl !== "string" || queueUrl === "") throw new ValidationError("--via queue needs --queue-url postgres://… or DATABASE_URL");
+    const url = queueUrl(values["queue-url"], config.values);
+    if (url === null) throw new ValidationError("--via queue needs --queue-url postgres://… or DATABASE_URL");
     const store = await outputStore(config, io);
     const queue = await createGameQueue({
-      connectionString: queueUrl,
+      connectionString: url,
       schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
       expireInSeconds: positiveInt("job-expire", values["job-expire"] ?? 7200, 1, 86_400),
       retryLimit: positiveInt("retry-limit", values["retry-limit"] ?? 3, 0, 100),
@@ -120,7 +120,7 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
 
 /** The original validates that game_ids is an array; ids here must also be UUIDs, as the plays table's are. */
 function gameList(raw: unknown, log: (message: string) => void): string[] {
-  const all = typeof raw === "string" ? raw.split(/[\s,]+/).filter((v) => v !== "") : [];
+  const all = splitList(raw);
   if (all.length === 0) throw new ValidationError("no games: pass --games a,b,c (game UUIDs)");
   const bad = all.filter((id) => !isUuid(id));
   if (bad.length > 0) throw new ValidationError(`not game UUIDs: ${bad.slice(0, 5).map((id) => JSON.stringify(id)).join(", ")}`);
@@ -141,8 +141,7 @@ async function viaLocal(games: string[], config: ResolvedConfig, io: CommandIo):
 }
 
 function outputStore(config: ResolvedConfig, io: CommandIo): Promise<ObjectStore> {
-  const gcsEndpoint = typeof config.values.gcsEndpoint === "string" ? config.values.gcsEndpoint : undefined;
-  return openStore(String(config.values.out), { cwd: io.cwd, gcsEndpoint });
+  return openConfiguredStore(config.values, "out", io.cwd);
 }
 
 /**

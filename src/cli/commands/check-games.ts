@@ -5,7 +5,7 @@ import { CAMERAS, type Camera } from "../../domain/types.js";
 import { validatePlayRows } from "../../domain/validate-plays.js";
 import { readGameStatus } from "../../pipeline/status.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
-import { openPlaySource, openStore, playsLocation } from "../backends.js";
+import { openConfiguredStore, openPlaySource, playsLocation } from "../backends.js";
 import { resolveConfig } from "../config.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
@@ -30,11 +30,10 @@ export interface GameCheck {
 export async function checkGamesCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseFlags(args, { ...settingFlags(), games: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" } });
   const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
-  const gcsEndpoint = typeof config.values.gcsEndpoint === "string" ? config.values.gcsEndpoint : undefined;
   const source = await openPlaySource(playsLocation(config.values, io.cwd));
   try {
-    const videos = await openStore(String(config.values.videos), { cwd: io.cwd, gcsEndpoint });
-    const output = await openStore(String(config.values.out), { cwd: io.cwd, gcsEndpoint });
+    const videos = await openConfiguredStore(config.values, "videos", io.cwd);
+    const output = await openConfiguredStore(config.values, "out", io.cwd);
     const games = values.all ? await source.listGames() : listFlag(values.games);
     if (games.length === 0) throw new ValidationError(values.all ? `${source.name} has no games` : "no games: pass --games a,b,c or --all");
     games.forEach((id) => assertSafeId("game id", id));

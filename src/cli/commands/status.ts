@@ -2,7 +2,7 @@ import { ValidationError } from "../../domain/errors.js";
 import { assertSafeId } from "../../domain/ids.js";
 import { createGameQueue } from "../../orchestration/queue.js";
 import { readGameStatus, type GameStatusReport } from "../../pipeline/status.js";
-import { openStore } from "../backends.js";
+import { openConfiguredStore } from "../backends.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
 import { resolveConfig } from "../config.js";
 import { formatTable } from "../table.js";
@@ -27,8 +27,7 @@ export async function statusCommand(args: string[], io: CommandIo): Promise<numb
   const games = listFlag(values.games);
   if (games.length === 0) throw new ValidationError("no games: pass --games a,b,c");
   games.forEach((id) => assertSafeId("game id", id));
-  const gcsEndpoint = typeof config.values.gcsEndpoint === "string" ? config.values.gcsEndpoint : undefined;
-  const store = await openStore(String(config.values.out), { cwd: io.cwd, gcsEndpoint });
+  const store = await openConfiguredStore(config.values, "out", io.cwd);
   const reports: Array<GameStatusReport & { job?: { state: string; retry_count: number } | null }> = await Promise.all(
     games.map((id) => readGameStatus(store, id)),
   );

@@ -5,6 +5,7 @@ import { processGame } from "../../pipeline/process-game.js";
 import type { ObjectStore } from "../../stores/object-store.js";
 import { parseFlags, positiveNumber, settingFlags } from "../args.js";
 import { resolveConfig, scrubSecrets } from "../config.js";
+import { queueUrl } from "../backends.js";
 import { createPipelineContext } from "../pipeline-context.js";
 import type { CommandIo } from "./io.js";
 
@@ -35,13 +36,13 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
     "maintenance-interval": { type: "string" },
   });
   const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
-  const queueUrl = typeof values["queue-url"] === "string" ? values["queue-url"] : config.values.databaseUrl;
-  if (typeof queueUrl !== "string" || queueUrl === "") throw new ValidationError("no queue: pass --queue-url postgres://… or set DATABASE_URL");
+  const url = queueUrl(values["queue-url"], config.values);
+  if (url === null) throw new ValidationError("no queue: pass --queue-url postgres://… or set DATABASE_URL");
   const graceMs = positiveNumber("grace", values.grace ?? 60) * 1000;
   const maintenance = positiveNumber("maintenance-interval", values["maintenance-interval"] ?? 60);
 
   const workerId = `${hostname()}:${process.pid}`;
-  const scrub = (message: string): string => scrubSecrets(scrubUrlPassword(message, queueUrl), io.env, values);
+  const scrub = (message: string): string => scrubSecrets(scrubUrlPassword(message, url), io.env, values);
   const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} worker ${workerId}: ${scrub(message)}\n`);
 
   // One context for the worker's life: backends are opened once, and clips of all its games share one ffmpeg pool.
@@ -53,7 +54,7 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
     },
   });
   const queue = await createGameQueue({
-    connectionString: queueUrl,
+    connectionString: url,
     schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
     maintenanceIntervalSeconds: maintenance,
     onError: (error) => log(`queue error: ${errorMessage(error)}`),
