@@ -10,13 +10,21 @@ export interface BenchParams {
   width: number;
   height: number;
   fps: number;
-  playsPerAngle: number;
-  /** Bump when the recipe below changes, so a cached game is rebuilt. */
+  /** Bump when the render recipe below changes, so a cached video is rebuilt. */
   recipe: number;
+  playsPerAngle: number;
+  /** Play lengths are drawn uniformly from [min, max] seconds. */
+  playSeconds: { min: number; max: number };
 }
 
-export const QUICK: BenchParams = { durationSec: 360, width: 1280, height: 720, fps: 30, playsPerAngle: 12, recipe: 1 };
-export const FULL: BenchParams = { durationSec: 1200, width: 1920, height: 1080, fps: 30, playsPerAngle: 40, recipe: 1 };
+/**
+ * Plays of 6-18 s (12 s on average): an NBA possession averages ~14 s, and the
+ * issue's own reference workload (60 clips, 1,005 s) averages 16.75 s per clip.
+ * ~13 % of each camera's footage, as the issue asks (10-15 %).
+ */
+const PLAY_SECONDS = { min: 6, max: 18 };
+export const QUICK: BenchParams = { durationSec: 360, width: 1280, height: 720, fps: 30, recipe: 1, playsPerAngle: 4, playSeconds: PLAY_SECONDS };
+export const FULL: BenchParams = { durationSec: 1200, width: 1920, height: 1080, fps: 30, recipe: 1, playsPerAngle: 13, playSeconds: PLAY_SECONDS };
 
 export interface BenchPlay {
   id: string;
@@ -50,7 +58,8 @@ export const LONG_GAME_ID = "bench-game-long";
  * realistic 1080p camera already takes minutes on 2 cores.
  */
 export async function ensureBenchGame(tools: MediaTools, cacheDir: string, params: BenchParams, log: (m: string) => void): Promise<BenchGame> {
-  const tag = `${params.width}x${params.height}-${params.durationSec}s-${params.fps}fps-${params.playsPerAngle}p-r${params.recipe}`;
+  // The videos are cached by what they look like; the plays are cheap and rewritten every run.
+  const tag = `${params.width}x${params.height}-${params.durationSec}s-${params.fps}fps-r${params.recipe}`;
   const root = join(cacheDir, tag);
   const videos = join(root, "videos");
   const playsCsv = join(root, "plays.csv");
@@ -59,9 +68,11 @@ export async function ensureBenchGame(tools: MediaTools, cacheDir: string, param
   const plays = makePlays(params);
   const game: BenchGame = { root, videos, gameId: GAME_ID, longGameId: LONG_GAME_ID, playsCsv, plays, sample, longSample, params };
   const doneMarker = join(root, "done.json");
-  const wanted = JSON.stringify(params);
+  const { durationSec, width, height, fps, recipe } = params;
+  const wanted = JSON.stringify({ durationSec, width, height, fps, recipe });
   if ((await readFile(doneMarker, "utf8").catch(() => "")) === wanted) {
-    log(`reusing the benchmark game in ${root}`);
+    log(`reusing the benchmark videos in ${root}`);
+    await writeFile(playsCsv, playsToCsv(plays));
     return game;
   }
   await rm(root, { recursive: true, force: true });
@@ -115,7 +126,7 @@ async function renderCamera(tools: MediaTools, out: string, p: BenchParams): Pro
   await rename(partial, out);
 }
 
-/** Deterministic plays: 2.5–5 s each, ~12% of the footage per camera, every fourth overlapping its predecessor. */
+/** Deterministic plays of playSeconds each, spread over the game, every fourth overlapping its predecessor. */
 export function makePlays(p: BenchParams): BenchPlay[] {
   let seed = 12345;
   const rand = (): number => {
@@ -127,7 +138,7 @@ export function makePlays(p: BenchParams): BenchPlay[] {
     const slot = (p.durationSec - 20) / p.playsPerAngle;
     let previous: BenchPlay | null = null;
     for (let i = 0; i < p.playsPerAngle; i++) {
-      const length = 2.5 + 2.5 * rand();
+      const length = p.playSeconds.min + (p.playSeconds.max - p.playSeconds.min) * rand();
       // Times on a millisecond grid, like annotations; not on frame or GOP boundaries.
       const start = previous && i % 4 === 3
         ? previous.start + 0.5 * (previous.end - previous.start)

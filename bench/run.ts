@@ -12,7 +12,7 @@ import { locateMediaTools } from "../src/extraction/locate.js";
 import { planClips } from "../src/pipeline/plan.js";
 import { createFilePlaySource } from "../src/sources/file.js";
 import { coveredBytes } from "./covered.js";
-import { ensureBenchGame, FULL, QUICK } from "./generate.js";
+import { type BenchParams, ensureBenchGame, FULL, QUICK } from "./generate.js";
 import { startObjectServer, type ObjectServer } from "./http-store.js";
 import { monitor } from "./monitor.js";
 import type { WorkerResult, WorkerTask } from "./worker.js";
@@ -56,9 +56,31 @@ async function runWorker(name: string, task: WorkerTask, server: ObjectServer | 
   return m;
 }
 
+/** `--plays N` (per angle) and `--play-seconds MIN-MAX` change the plays, not the cached videos. */
+function benchParams(argv: readonly string[]): { quick: boolean; params: BenchParams } {
+  const quick = argv.includes("--quick");
+  const params = { ...(quick ? QUICK : FULL) };
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const plays = value("--plays");
+  if (plays !== undefined) {
+    if (!/^[1-9]\d*$/.test(plays)) throw new Error(`--plays takes a whole number of plays per angle, got ${plays}`);
+    params.playsPerAngle = Number(plays);
+  }
+  const seconds = value("--play-seconds");
+  if (seconds !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(seconds);
+    if (!m || !(Number(m[1]) > 0) || !(Number(m[2]) >= Number(m[1]))) throw new Error(`--play-seconds takes MIN-MAX seconds, e.g. 6-18; got ${seconds}`);
+    params.playSeconds = { min: Number(m[1]), max: Number(m[2]) };
+  }
+  if (params.playsPerAngle * params.playSeconds.max > params.durationSec - 20) throw new Error("the plays do not fit in the video");
+  return { quick, params };
+}
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
-  const params = quick ? QUICK : FULL;
+  const { quick, params } = benchParams(process.argv.slice(2));
   const tools = await locateMediaTools({ FFMPEG_PATH: process.env.FFMPEG_PATH, FFPROBE_PATH: process.env.FFPROBE_PATH, PATH: process.env.PATH });
   const game = await ensureBenchGame(tools, CACHE, params, log);
   const videoBytes = (await stat(game.sample)).size;

@@ -18,7 +18,7 @@ import { validatePlayRows } from "../src/domain/validate-plays.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import { processGame } from "../src/pipeline/process-game.js";
 import { planClips } from "../src/pipeline/plan.js";
-import { createPool } from "../src/pipeline/pool.js";
+import { clipConcurrencyFor, createPool } from "../src/pipeline/pool.js";
 import { createFilePlaySource } from "../src/sources/file.js";
 import { createLocalStore } from "../src/stores/local.js";
 import { runBaseline } from "./baseline.js";
@@ -64,8 +64,8 @@ async function main(): Promise<void> {
       videos: createHttpStore(task.storeUrl),
       output: createLocalStore({ root: task.outDir }),
       tools,
-      // The CLI's default: one ffmpeg per core.
-      clipPool: createPool(availableParallelism()),
+      // The CLI's default for the mode.
+      clipPool: createPool(clipConcurrencyFor(task.mode, availableParallelism())),
       tempDir: task.tempDir,
       clipTimeoutMs: 300_000,
       sourceFetch: "range",

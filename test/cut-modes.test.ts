@@ -89,30 +89,50 @@ describe("smart mode on a closed-GOP source", () => {
 });
 
 describe("smart mode on a B-frame source", () => {
-  it.each([[3.28, 0.88], [3.28, 2], [4, 1.36], [7.04, 1.5], [5.13, 2.5]])("passes every check or falls back with a reason (%s s + %s s)", async (start, duration) => {
+  // Keyframes every 2 s; P-frames are decoded before the two B-frames they follow.
+  it.each([
+    // END on a decode-order boundary (P 4.12, then B 4.04/4.08): head + copy up to END.
+    [3.28, 0.88, { reencoded: 18 }],
+    [4, 1.36, { reencoded: 0 }],
+    // Copying up to END would add a frame after it: head, copy [4, 6), tail [6, END) re-encoded.
+    [3.28, 3.5, { reencoded: 18 + 20, tailKeyframe: 6 }],
+    [4, 3.64, { reencoded: 41, tailKeyframe: 6 }],
+    // The same, but the clip's only keyframe is K1: nothing worth copying.
+    [3.28, 2, /reordering at END.*only keyframe/],
+    [7.04, 1.5, /reordering at END.*only keyframe/],
+    [5.13, 2.5, /reordering at END.*only keyframe/],
+  ] as const)("splices or falls back as planned, and passes every check (%s s + %s s)", async (start, duration, outcome) => {
     const clip = await cut(bframes(), "smart", start, duration);
-    if (clip.mode === "exact") expect(clip.fallbackReason).toMatch(/\w/);
-    else expect(clip.mode).toBe("smart");
+    const first = Math.ceil(start * FPS - 1e-6);
+    let tailJoin: { frame: number; sourceSec: number } | undefined;
+    if (outcome instanceof RegExp) {
+      expect(clip).toMatchObject({ mode: "exact", fallbackReason: expect.stringMatching(outcome) });
+    } else {
+      expect(clip).toMatchObject({ mode: "smart", reencodedFrames: outcome.reencoded });
+      expect(clip.fallbackReason).toBeUndefined();
+      if ("tailKeyframe" in outcome) tailJoin = { frame: outcome.tailKeyframe * FPS - first, sourceSec: outcome.tailKeyframe };
+    }
     // Whatever mode it reports, the published file is never broken.
-    const check = await checkSmartClip(tools, { clip: clip.output, source: bframes(), start, duration, fps: FPS, timeoutMs: 30_000 });
+    const check = await checkSmartClip(tools, { clip: clip.output, source: bframes(), start, duration, fps: FPS, tailJoin, timeoutMs: 30_000 });
     expect(check).toMatchObject({ ok: true });
-    await expectFirstFrame(clip.output, bframes(), Math.ceil(start * FPS - 1e-6));
-  });
-
-  it("splices when END falls on a decode-order boundary", async () => {
-    // P-frames at 4.12, B 4.04/4.08 follow it: [4.00, 4.16) is a whole decode-order prefix.
-    const clip = await cut(bframes(), "smart", 3.28, 0.88);
-    expect(clip).toMatchObject({ mode: "smart", reencodedFrames: 18 });
+    if (tailJoin) expect(check).toMatchObject({ tailJoinPsnr: expect.any(Number) });
+    await expectFirstFrame(clip.output, bframes(), first);
+    if (tailJoin) expect(psnr(await decodeFrame(clip.output, tailJoin.frame), await decodeFrame(bframes(), tailJoin.sourceSec * FPS))).toBeGreaterThan(SAME_FRAME_DB);
   });
 });
 
 describe("checkSmartClip", () => {
-  it("rejects a clip that starts on the wrong frame or has the wrong length", async () => {
+  it("rejects a clip that starts on the wrong frame, has the wrong length or a tail off by a frame", async () => {
     const clip = await cut(closed(), "exact", 3.28, 2);
     const base = { clip: clip.output, source: closed(), fps: FPS, timeoutMs: 30_000 };
     expect(await checkSmartClip(tools, { ...base, start: 3.28, duration: 2 })).toMatchObject({ ok: true });
     expect(await checkSmartClip(tools, { ...base, start: 3.32, duration: 2 })).toMatchObject({ ok: false, reason: expect.stringMatching(/first frame/) });
     expect(await checkSmartClip(tools, { ...base, start: 3.28, duration: 2.5 })).toMatchObject({ ok: false, reason: expect.stringMatching(/50 frames/) });
+    // Clip frame 18 is the keyframe at 4 s; frame 19 is not, so a tail joined one frame off is caught.
+    expect(await checkSmartClip(tools, { ...base, start: 3.28, duration: 2, tailJoin: { frame: 18, sourceSec: 4 } }))
+      .toMatchObject({ ok: true, tailJoinPsnr: expect.any(Number) });
+    expect(await checkSmartClip(tools, { ...base, start: 3.28, duration: 2, tailJoin: { frame: 19, sourceSec: 4 } }))
+      .toMatchObject({ ok: false, reason: expect.stringMatching(/frame 19, the first of the re-encoded tail, is not the source frame at keyframe 4 s/) });
   });
 });
 

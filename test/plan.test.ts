@@ -3,7 +3,7 @@ import { camerasForAngle } from "../src/domain/angles.js";
 import { clipKey, videoKey } from "../src/domain/layout.js";
 import type { Play } from "../src/domain/types.js";
 import { planClips } from "../src/pipeline/plan.js";
-import { createPool } from "../src/pipeline/pool.js";
+import { clipConcurrencyFor, createPool } from "../src/pipeline/pool.js";
 
 const play = (id: string, angle: Play["angle"], start: number): Play => ({
   id,
@@ -71,5 +71,10 @@ describe("createPool", () => {
     const pool = createPool(1);
     await expect(pool.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     await expect(pool.run(async () => 7)).resolves.toBe(7);
+  });
+
+  it("sizes the default clip pool by mode: a core per CPU-bound clip, more for I/O-bound copies", () => {
+    expect([clipConcurrencyFor("exact", 2), clipConcurrencyFor("smart", 2), clipConcurrencyFor("copy", 2)]).toEqual([2, 2, 8]);
+    expect(clipConcurrencyFor("exact", 0)).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { ValidationError } from "../domain/errors.js";
 import { assertJsonlFormat, DEFAULT_TEMPLATES } from "../domain/jsonl.js";
@@ -6,7 +6,7 @@ import { CUT_MODES, type CutMode } from "../domain/types.js";
 import { assertSplitRatio } from "../domain/split.js";
 import { locateMediaTools } from "../extraction/locate.js";
 import type { PipelineContext, PipelineEvent } from "../pipeline/context.js";
-import { createPool } from "../pipeline/pool.js";
+import { clipConcurrencyFor, createPool } from "../pipeline/pool.js";
 import { openConfiguredStore, openPlaySource, playsLocation } from "./backends.js";
 import { positiveInt, positiveNumber } from "./args.js";
 import type { ResolvedConfig } from "./config.js";
@@ -21,7 +21,6 @@ export async function createPipelineContext(
   const format = assertJsonlFormat(String(v.format));
   const ratio = assertSplitRatio(Number(v.splitRatio));
   const gameConcurrency = positiveInt("concurrency", v.concurrency, 1, 64);
-  const clipConcurrency = positiveInt("clip-concurrency", v.clipConcurrency, 1, 64);
   const clipTimeoutMs = positiveNumber("clip-timeout", v.clipTimeout) * 1000;
   const tolerance = positiveNumber("tolerance", v.tolerance);
   const cutMode = String(v.cutMode);
@@ -39,6 +38,9 @@ export async function createPipelineContext(
   if (cut.mode === "copy" && (cut.maxHeight !== undefined || cut.maxFps !== undefined)) {
     throw new ValidationError("--cut-mode copy cannot scale or drop frames (--max-height/--max-fps): use exact");
   }
+  const clipConcurrency = v.clipConcurrency === undefined
+    ? clipConcurrencyFor(cut.mode, availableParallelism())
+    : positiveInt("clip-concurrency", v.clipConcurrency, 1, 64);
   const tools = await locateMediaTools({
     FFMPEG_PATH: typeof v.ffmpegPath === "string" ? v.ffmpegPath : undefined,
     FFPROBE_PATH: typeof v.ffprobePath === "string" ? v.ffprobePath : undefined,

@@ -1,5 +1,3 @@
-import { availableParallelism } from "node:os";
-
 /** One setting: where it may come from and what it defaults to. */
 export interface SettingSpec {
   /** Key in the resolved config and in playclips.config.json. */
@@ -19,7 +17,6 @@ export interface SettingSpec {
 const bucketUri = (name: string, value: string): string =>
   name.startsWith("GCS_") && !value.startsWith("gs://") ? `gs://${value}` : value;
 
-const cores = availableParallelism();
 
 /**
  * Every setting of the pipeline, in one table so that flags, environment
@@ -35,12 +32,12 @@ export const SETTINGS = [
   { key: "out", flag: "out", env: ["PLAYCLIPS_OUT", "GCS_TRAINING_BUCKET"], fromEnv: bucketUri, type: "string", default: ".playclips/demo", help: "folder or gs://bucket[/prefix] receiving games/{game_id}/…" },
   { key: "gcsEndpoint", flag: "gcs-endpoint", env: ["PLAYCLIPS_GCS_ENDPOINT"], type: "string", help: "GCS API endpoint (an emulator); default Google's" },
   { key: "concurrency", flag: "concurrency", env: ["PLAYCLIPS_CONCURRENCY"], type: "number", default: 2, help: "games processed at once" },
-  { key: "clipConcurrency", flag: "clip-concurrency", env: ["PLAYCLIPS_CLIP_CONCURRENCY"], type: "number", default: cores, help: "ffmpeg processes at once, shared by all games" },
+  { key: "clipConcurrency", flag: "clip-concurrency", env: ["PLAYCLIPS_CLIP_CONCURRENCY"], type: "number", help: "clips cut at once, shared by all games (default: the cores for exact and smart, 4 × the cores for copy)" },
   { key: "clipTimeout", flag: "clip-timeout", env: ["PLAYCLIPS_CLIP_TIMEOUT"], type: "number", default: 60, help: "seconds before one clip's ffmpeg is killed" },
   { key: "tolerance", flag: "tolerance", env: ["PLAYCLIPS_DURATION_TOLERANCE"], type: "number", default: 0.2, help: "seconds a clip's duration may differ from the play's" },
   { key: "fetch", flag: "fetch", env: ["PLAYCLIPS_FETCH"], type: "string", default: "auto", help: "bucket videos: range (read only the bytes clips need) | full (download first) | auto (full when plays cover half the video or more)" },
   { key: "cacheMb", flag: "cache-mb", env: ["PLAYCLIPS_CACHE_MB"], type: "number", default: 64, help: "memory for each open camera video's range cache, in MiB" },
-  { key: "cutMode", flag: "cut-mode", env: ["PLAYCLIPS_CUT_MODE"], type: "string", default: "exact", help: "exact (frame-accurate, re-encoded) | copy (keyframe start, no re-encode) | smart (frame-accurate, re-encodes only up to the first keyframe)" },
+  { key: "cutMode", flag: "cut-mode", env: ["PLAYCLIPS_CUT_MODE"], type: "string", default: "exact", help: "exact (frame-accurate, re-encoded) | copy (keyframe start, no re-encode) | smart (frame-accurate, re-encodes only the partial GOPs at both ends, copies the rest)" },
   { key: "maxHeight", flag: "max-height", env: ["PLAYCLIPS_MAX_HEIGHT"], type: "number", help: "scale clips down to this height (exact; smart falls back to exact)" },
   { key: "maxFps", flag: "max-fps", env: ["PLAYCLIPS_MAX_FPS"], type: "number", help: "cap the clips' frame rate (exact; smart falls back to exact)" },
   { key: "splitRatio", flag: "split-ratio", env: ["PLAYCLIPS_SPLIT_RATIO"], type: "number", default: 0.8, help: "share of plays in training_data.jsonl" },

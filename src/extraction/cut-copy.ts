@@ -2,10 +2,19 @@ import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { MediaError } from "../domain/errors.js";
 import type { CutRequest } from "./cut.js";
-import { keyframeAtOrBefore, probeVideoStream, readVideoPackets } from "./keyframes.js";
+import { keyframeAtOrBefore, probeVideoStream, readVideoPackets, type VideoPacket, type VideoStreamInfo } from "./keyframes.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
+
+/** What a caller cutting many clips of one source already read once for all of them. */
+export interface KnownSource {
+  stream?: VideoStreamInfo;
+  /** Packets from readVideoPacketsIn with a range starting at this clip's START (the keyframe before it is among them). */
+  packets?: readonly VideoPacket[];
+  /** The caller verifies the clip's duration itself (the pipeline's verifyClip): skip the copy's own ffprobe. */
+  callerChecksDuration?: boolean;
+}
 
 export interface CopyCutResult {
   /** Where the clip really starts, in seconds from the source's first timestamp: the keyframe at or before START. */
@@ -23,12 +32,12 @@ const COPY_DURATION_SLACK_SEC = 0.1;
  * only start on a keyframe, so the clip starts at the keyframe at or before
  * START and runs to START + DUR. The caller gets the offset to find the play.
  */
-export async function cutCopyClip(tools: MediaTools, req: CutRequest): Promise<CopyCutResult> {
+export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: KnownSource = {}): Promise<CopyCutResult> {
   validateCutRequest(req);
-  const info = await probeVideoStream(tools, req.input, req.timeoutMs);
+  const info = known.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
   // From a GOP or two before START: the keyframe at or before START is in it,
   // because -read_intervals seeks to the keyframe before its start.
-  const packets = await readVideoPackets(
+  const packets = known.packets ?? await readVideoPackets(
     tools, req.input, { fromSec: req.start, toSec: req.start + 1, originSec: info.originSec }, req.timeoutMs,
   );
   const keyframe = keyframeAtOrBefore(packets, req.start, info.fps);
@@ -42,7 +51,7 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest): Promise<C
     // A copy ends on a decode-order boundary: with B-frames it can hold up to
     // reorderDepth + 1 frames shown after END; it is never shorter.
     const late = (info.reorderDepth > 0 ? info.reorderDepth + 1 : 0) / info.fps;
-    await expectDuration(tools, req.output, req.duration + offset, late, req.timeoutMs);
+    if (!known.callerChecksDuration) await expectDuration(tools, req.output, req.duration + offset, late, req.timeoutMs);
   } catch (error) {
     await rm(req.output, { force: true }).catch(() => undefined);
     throw new MediaError(`copy-cutting ${req.start} s + ${req.duration} s of ${req.input} failed: ${causeText(error)}`, {

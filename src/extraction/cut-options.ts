@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { MediaError } from "../domain/errors.js";
 import { cutCopyClip, validateCutRequest } from "./cut-copy.js";
-import { concatList, headArgs, muxArgs, planSmartCut, tailArgs } from "./cut-smart.js";
+import { concatList, muxArgs, partArgs, planSmartCut, smartParts } from "./cut-smart.js";
 import { type CutRequest, exactCutArgs } from "./cut.js";
-import { probeVideoStream, readVideoPackets, type VideoStreamInfo } from "./keyframes.js";
+import { probeVideoStream, readVideoPackets, type VideoPacket, type VideoStreamInfo } from "./keyframes.js";
 import { causeText, runMediaTool } from "./run.js";
 import { checkSmartClip } from "./smart-check.js";
 import type { MediaTools } from "./tools.js";
@@ -21,6 +21,12 @@ export interface CutClipRequest extends CutRequest {
   maxFps?: number;
   /** Smart only: run checkSmartClip and fall back to exact if it fails. Default true; only benchmarks turn it off. */
   verifySmart?: boolean;
+  /** The source's video stream, probed once per camera by the caller; probed here when absent. */
+  stream?: VideoStreamInfo;
+  /** Copy only: packets read once per camera around every clip's START (KnownSource.packets). */
+  packets?: readonly VideoPacket[];
+  /** Copy only: the caller runs verifyClip on the result, so the copy skips its own duration probe. */
+  callerVerifies?: boolean;
 }
 
 export interface CutClipResult {
@@ -31,7 +37,7 @@ export interface CutClipResult {
   /** START - actualStart: how far into the clip the play starts. 0 except for copy. */
   offset: number;
   fallbackReason?: string;
-  /** Smart: frames re-encoded before the first copied keyframe. */
+  /** Smart: frames re-encoded, before the first copied keyframe plus after the last copied frame. */
   reencodedFrames?: number;
 }
 
@@ -42,7 +48,7 @@ export async function cutClip(tools: MediaTools, req: CutClipRequest): Promise<C
     if (req.maxHeight !== undefined || req.maxFps !== undefined) {
       throw new MediaError("copy mode cannot scale or drop frames: it does not re-encode; use exact or smart");
     }
-    return { mode: "copy", ...(await cutCopyClip(tools, req)) };
+    return { mode: "copy", ...(await cutCopyClip(tools, req, { stream: req.stream, packets: req.packets, callerChecksDuration: req.callerVerifies })) };
   }
   if (req.mode === "exact") return cutExactScaled(tools, req);
 
@@ -54,7 +60,7 @@ export async function cutClip(tools: MediaTools, req: CutClipRequest): Promise<C
 }
 
 async function cutSmartClip(tools: MediaTools, req: CutClipRequest): Promise<CutClipResult> {
-  const info = await probeVideoStream(tools, req.input, req.timeoutMs);
+  const info = req.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
   // Two seconds past END: enough for B-frame reordering to show up after it.
   const range = { fromSec: req.start, toSec: req.start + req.duration + 2, originSec: info.originSec };
   const plan = planSmartCut(info, await readVideoPackets(tools, req.input, range, req.timeoutMs), req.start, req.duration);
@@ -64,13 +70,10 @@ async function cutSmartClip(tools: MediaTools, req: CutClipRequest): Promise<Cut
   const work = await mkdtemp(join(dirname(req.output), `.${basename(req.output)}.smart-`));
   const run = { timeoutMs: req.timeoutMs, signal: req.signal };
   try {
-    const parts: Array<{ file: string; durationSec?: number }> = [];
-    if (plan.headFrames > 0) {
-      await runMediaTool(tools.ffmpeg, headArgs(req, info, plan.headFrames, join(work, "head.ts")), run);
-      parts.push({ file: "head.ts", durationSec: plan.headFrames / info.fps });
-    }
-    await runMediaTool(tools.ffmpeg, tailArgs(req, info, plan, join(work, "tail.ts")), run);
-    parts.push({ file: "tail.ts" });
+    const parts = smartParts(req, info, plan, work);
+    // One after another although independent: a libx264 encode at 720p holds
+    // ~180 MB, and the clip pool already keeps every core busy.
+    for (const part of parts) await runMediaTool(tools.ffmpeg, partArgs(req.input, part), run);
     await writeFile(join(work, "list.txt"), concatList(parts));
     await runMediaTool(tools.ffmpeg, muxArgs(req, join(work, "list.txt"), info.hasAudio), run);
   } catch (error) {
@@ -83,9 +86,11 @@ async function cutSmartClip(tools: MediaTools, req: CutClipRequest): Promise<Cut
   }
 
   if (req.verifySmart !== false) {
-    const join_ = plan.headFrames > 0 ? { frame: plan.headFrames, sourceSec: plan.keyframeSec } : undefined;
+    const tail = plan.tailKeyframeSec;
     const check = await checkSmartClip(tools, { clip: req.output, source: req.input, start: req.start,
-      duration: req.duration, fps: info.fps, join: join_, timeoutMs: req.timeoutMs, signal: req.signal })
+      duration: req.duration, fps: info.fps, timeoutMs: req.timeoutMs, signal: req.signal,
+      join: plan.headFrames > 0 ? { frame: plan.headFrames, sourceSec: plan.keyframeSec } : undefined,
+      tailJoin: tail !== null ? { frame: plan.headFrames + plan.copiedFrames, sourceSec: tail } : undefined })
       .catch(async (error: unknown) => {
         // An unchecked splice must not stay behind where a published clip is expected.
         await rm(req.output, { force: true }).catch(() => undefined);
@@ -93,7 +98,7 @@ async function cutSmartClip(tools: MediaTools, req: CutClipRequest): Promise<Cut
       });
     if (!check.ok) return cutExactScaled(tools, req, `the spliced clip failed its check: ${check.reason}`);
   }
-  return { mode: "smart", actualStart: req.start, offset: 0, reencodedFrames: plan.headFrames };
+  return { mode: "smart", actualStart: req.start, offset: 0, reencodedFrames: plan.headFrames + plan.tailFrames };
 }
 
 /**
@@ -104,7 +109,7 @@ async function cutSmartClip(tools: MediaTools, req: CutClipRequest): Promise<Cut
 export async function cutExactScaled(tools: MediaTools, req: CutClipRequest, fallbackReason?: string): Promise<CutClipResult> {
   let args = exactCutArgs(req);
   if (req.maxHeight !== undefined || req.maxFps !== undefined) {
-    const info = await probeVideoStream(tools, req.input, req.timeoutMs);
+    const info = req.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
     const filters = exactFilters(info, req);
     if (filters.length > 0) args = [...args.slice(0, -1), "-vf", filters.join(","), ...args.slice(-1)];
   }

@@ -1,77 +1,19 @@
+import { join } from "node:path";
 import type { CutRequest } from "./cut.js";
-import type { VideoPacket, VideoStreamInfo } from "./keyframes.js";
+import type { VideoStreamInfo } from "./keyframes.js";
 import { mediaInputOptions } from "./input-options.js";
+import { type SmartPlan, X264_PROFILES } from "./smart-plan.js";
 
-/** How a smart cut splits [START, END): re-encode frames before K, copy from K. */
-export type SmartPlan =
-  | {
-      kind: "splice";
-      /** The first keyframe at or after START, seconds from the source's first timestamp. */
-      keyframeSec: number;
-      /** Frames in [START, K): re-encoded. 0 when START is on a keyframe. */
-      headFrames: number;
-      /** Frames in [K, END): copied. */
-      tailFrames: number;
-      /** Packets to copy from K in decode order; equals tailFrames unless B-frames reorder. */
-      tailPackets: number;
-    }
-  | { kind: "exact"; reason: string };
+export { planSmartCut, type SmartPlan } from "./smart-plan.js";
 
-// Frame times from ffprobe are rounded to microseconds; anything below a
-// frame's length decides which side of START or END a frame is on.
-const EPS = 1e-4;
-const X264_PROFILES: Record<string, string> = {
-  "Constrained Baseline": "baseline", Baseline: "baseline", Main: "main", High: "high",
-};
-const SPLICEABLE_PIX_FMTS = new Set(["yuv420p", "yuvj420p"]);
-
-/**
- * Decides from packet flags and timestamps alone (nothing decoded) whether
- * [START, END) can be spliced from re-encoded and copied frames, and why not.
- * `packets` must be in decode order and reach past END.
- */
-export function planSmartCut(info: VideoStreamInfo, packets: readonly VideoPacket[], start: number, duration: number): SmartPlan {
-  const end = start + duration;
-  if (info.codec !== "h264") return { kind: "exact", reason: `smart cuts splice H.264 only; the source is ${info.codec}` };
-  if (!SPLICEABLE_PIX_FMTS.has(info.pixFmt)) return { kind: "exact", reason: `pixel format ${info.pixFmt} is not spliceable` };
-  if (!info.profile || !(info.profile in X264_PROFILES)) {
-    return { kind: "exact", reason: `H.264 profile ${info.profile ?? "unknown"} cannot be matched by the encoder` };
-  }
-  // ffmpeg's exact cut keeps the frames with START <= pts < END.
-  const inClip = (p: VideoPacket): boolean => p.pts >= start - EPS && p.pts < end - EPS;
-  const clipFrames = packets.filter(inClip);
-  const lastPts = Math.max(...packets.map((p) => p.pts));
-  if (clipFrames.length === 0 || lastPts < end - 1.5 / info.fps) {
-    return { kind: "exact", reason: "the source ends before the clip does" };
-  }
-  const keyIndex = packets.findIndex((p) => p.key && inClip(p));
-  const keyframe = packets[keyIndex];
-  if (!keyframe) return { kind: "exact", reason: "no keyframe between START and END: the whole clip is re-encoded" };
-
-  const after = packets.slice(keyIndex);
-  // Open GOP: a frame decoded after K but shown before it references the GOP before K, which is not copied.
-  const leading = after.find((p) => p.pts < keyframe.pts - EPS);
-  if (leading) return { kind: "exact", reason: `open GOP: the frame at ${leading.pts.toFixed(3)} s follows keyframe ${keyframe.pts.toFixed(3)} s in decode order` };
-
-  const tailFrames = clipFrames.filter((p) => p.pts >= keyframe.pts - EPS).length;
-  let tailPackets = 0;
-  for (let i = 0, seen = 0; i < after.length && seen < tailFrames; i++) {
-    tailPackets = i + 1;
-    if (inClip(after[i] as VideoPacket)) seen++;
-  }
-  const extra = tailPackets - tailFrames;
-  if (extra > 0) {
-    // A copy ends after a whole decode-order prefix; with B-frames that prefix can hold frames shown after END.
-    return { kind: "exact", reason: `B-frame reordering at END: copying up to END would add ${extra} frame(s) after it` };
-  }
-  return { kind: "splice", keyframeSec: keyframe.pts, headFrames: clipFrames.length - tailFrames, tailFrames, tailPackets };
-}
-
-/** Encoder settings that make the re-encoded head decodable in the same stream as the copied tail. */
+/** Encoder settings that make re-encoded frames decodable in the same stream as the copied ones. */
 export function matchingEncoderArgs(info: VideoStreamInfo): string[] {
-  // The same B-frame depth gives the head the same decode delay as the copied
-  // tail, so decode timestamps stay monotonic across the join.
-  const args = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-bf", String(info.reorderDepth), "-pix_fmt", info.pixFmt];
+  // The same B-frame depth gives the re-encoded parts the same decode delay
+  // as the copied one, so decode timestamps stay monotonic across both joins.
+  // ultrafast at CRF 18: the re-encoded frames are about one GOP per clip, so
+  // their extra bytes are small, and veryfast cost 2x the CPU per frame
+  // (docs/cut-modes.md); CRF 18 keeps them close to the copied source frames.
+  const args = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-bf", String(info.reorderDepth), "-pix_fmt", info.pixFmt];
   const profile = info.profile ? X264_PROFILES[info.profile] : undefined;
   if (profile) args.push("-profile:v", profile);
   if (info.level) args.push("-level:v", (info.level / 10).toFixed(1));
@@ -84,37 +26,105 @@ export function matchingEncoderArgs(info: VideoStreamInfo): string[] {
   return args;
 }
 
-/** Re-encodes the head [START, K) to MPEG-TS: Annex B carries its own SPS/PPS in-band. */
-export function headArgs(req: CutRequest, info: VideoStreamInfo, frames: number, out: string): string[] {
-  return ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", req.start.toFixed(6),
-    ...mediaInputOptions(req.input), "-i", req.input, "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", String(frames), ...matchingEncoderArgs(info),
-    "-fps_mode", "passthrough", "-f", "mpegts", out];
+type Splice = Extract<SmartPlan, { kind: "splice" }>;
+
+/** One part of a smart cut: how ffmpeg reads it from the source, how it writes it, and its length for the concat list. */
+export interface SmartPart {
+  file: string;
+  /** Options before this part's own `-i SOURCE` (its seek). */
+  input: string[];
+  /** Options of this part's output, after `-map N:v:0`. */
+  output: string[];
+  /** Omitted for the last part, whose end is the clip's. */
+  durationSec?: number;
+}
+
+/** The parts of a spliced clip in order: [head,] copy[, tail], each an MPEG-TS file in `work`. */
+export function smartParts(req: CutRequest, info: VideoStreamInfo, plan: Splice, work: string): SmartPart[] {
+  const out = (file: string): string => join(work, file);
+  const parts: SmartPart[] = [];
+  if (plan.headFrames > 0) {
+    parts.push({ file: "head.ts", ...headPart(req, info, plan.headFrames, out("head.ts")), durationSec: plan.headFrames / info.fps });
+  }
+  const copy: SmartPart = { file: "copy.ts", ...copyPart(info, plan, out("copy.ts")) };
+  parts.push(copy);
+  if (plan.tailKeyframeSec !== null) {
+    // The source's own timestamps, not a frame count: K2 lands where it was shown even if the rate wobbles.
+    copy.durationSec = plan.tailKeyframeSec - plan.keyframeSec;
+    parts.push({ file: "tail.ts", ...tailPart(info, { keyframeSec: plan.tailKeyframeSec, frames: plan.tailFrames }, out("tail.ts")) });
+  }
+  return parts;
 }
 
 /**
- * Copies [K, END) to MPEG-TS; the muxer adds h264_mp4toannexb, which repeats
- * the source's SPS/PPS before K, so the decoder switches parameter sets there.
- * -ss a quarter frame after K: seeking to K itself can round to just before it
- * and start a GOP early.
+ * The ffmpeg command writing one part. One process per part: a single ffmpeg
+ * writing all parts (one input per part) goes on decoding every input until
+ * the last output is done, so the short head and tail inputs decoded the
+ * whole clip's length again (measured: 15 s of CPU per 12 s clip at 720p).
  */
-export function tailArgs(req: CutRequest, info: VideoStreamInfo, plan: { keyframeSec: number; tailPackets: number }, out: string): string[] {
-  return ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", (plan.keyframeSec + 0.25 / info.fps).toFixed(6),
-    ...mediaInputOptions(req.input), "-i", req.input, "-map", "0:v:0", "-an", "-sn", "-dn", "-frames:v", String(plan.tailPackets), "-c:v", "copy",
-    "-f", "mpegts", out];
+export function partArgs(source: string, part: SmartPart): string[] {
+  return ["-hide_banner", "-nostdin", "-v", "error", "-y", ...part.input, ...mediaInputOptions(source), "-i", source,
+    "-map", "0:v:0", ...part.output];
 }
 
-/** Joins the parts with the concat demuxer (-c copy) and re-encodes the audio of [START, END) beside them. */
+/** Re-encodes the head [START, K1) to MPEG-TS: Annex B carries its own SPS/PPS in-band. */
+export function headPart(req: CutRequest, info: VideoStreamInfo, frames: number, out: string): Pick<SmartPart, "input" | "output"> {
+  return {
+    input: ["-ss", req.start.toFixed(6)],
+    output: ["-an", "-sn", "-dn", "-frames:v", String(frames), ...matchingEncoderArgs(info), "-fps_mode", "passthrough", "-f", "mpegts", out],
+  };
+}
+
+/**
+ * Copies `copiedFrames` packets from K1 to MPEG-TS; the muxer adds
+ * h264_mp4toannexb, which repeats the source's SPS/PPS before K1, so the
+ * decoder switches parameter sets there. -ss a quarter frame after K1: seeking
+ * to K1 itself can round to just before it and start a GOP early.
+ */
+export function copyPart(info: VideoStreamInfo, plan: { keyframeSec: number; copiedFrames: number }, out: string): Pick<SmartPart, "input" | "output"> {
+  return {
+    input: ["-ss", (plan.keyframeSec + 0.25 / info.fps).toFixed(6)],
+    output: ["-an", "-sn", "-dn", "-frames:v", String(plan.copiedFrames), "-c:v", "copy", "-f", "mpegts", out],
+  };
+}
+
+/**
+ * Re-encodes the tail [K2, END) to MPEG-TS. The demuxer seeks to the last
+ * keyframe at or before -ss, so a quarter frame after K2 lands on K2 in any
+ * time base; accurate seeking would then drop K2 itself (it is before -ss),
+ * hence -noaccurate_seek: with a closed GOP at K2 (planSmartCut checks) the
+ * first frame decoded is K2. This also differs from how checkSmartClip
+ * fetches its reference frame, so the check does not share a seek mistake.
+ */
+export function tailPart(info: VideoStreamInfo, tail: { keyframeSec: number; frames: number }, out: string): Pick<SmartPart, "input" | "output"> {
+  return {
+    input: ["-noaccurate_seek", "-ss", (tail.keyframeSec + 0.25 / info.fps).toFixed(6)],
+    output: ["-an", "-sn", "-dn", "-frames:v", String(tail.frames), ...matchingEncoderArgs(info), "-fps_mode", "passthrough", "-f", "mpegts", out],
+  };
+}
+
+/**
+ * Joins the parts with the concat demuxer (-c copy) and copies the audio of
+ * [START, END) beside them. Copied, not re-encoded: ffmpeg's AAC encoder cost
+ * 0.45 s of CPU per 12 s of stereo here, a third of a smart cut's own work.
+ * A copied AAC track starts on a packet boundary, at most one AAC frame
+ * (~21 ms) before START; checkSmartClip allows exactly that.
+ */
 export function muxArgs(req: CutRequest, list: string, withAudio: boolean): string[] {
   const args = ["-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list];
   if (withAudio) args.push("-ss", req.start.toFixed(6), "-t", req.duration.toFixed(6), ...mediaInputOptions(req.input), "-i", req.input);
   args.push("-map", "0:v:0", "-c:v", "copy");
-  if (withAudio) args.push("-map", "1:a:0?", "-c:a", "aac");
+  if (withAudio) args.push("-map", "1:a:0?", "-c:a", "copy");
   args.push("-movflags", "+faststart", req.output.startsWith("-") ? `./${req.output}` : req.output);
   return args;
 }
 
-/** A concat-demuxer list; the head's duration is given so its end is K exactly, not a guess from TS timestamps. */
-export function concatList(parts: Array<{ file: string; durationSec?: number }>): string {
+/**
+ * A concat-demuxer list. Every part but the last gets its duration: the
+ * demuxer then starts the next part exactly there rather than where it
+ * estimates the previous one ends from its MPEG-TS timestamps.
+ */
+export function concatList(parts: ReadonlyArray<{ file: string; durationSec?: number }>): string {
   return parts
     .map((p) => `file '${p.file.replace(/'/g, "'\\''")}'\n${p.durationSec !== undefined ? `duration ${p.durationSec.toFixed(6)}\n` : ""}`)
     .join("");

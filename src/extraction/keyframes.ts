@@ -50,10 +50,17 @@ interface RawStream {
 
 export async function probeVideoStream(tools: MediaTools, input: string, timeoutMs: number): Promise<VideoStreamInfo> {
   const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputOptions(input), input];
-  const json = JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as {
-    streams?: RawStream[];
-    format?: { start_time?: string };
-  };
+  return videoStreamInfoOf(JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as ProbeJson, input);
+}
+
+/** ffprobe's -show_format -show_streams JSON, as far as VideoStreamInfo needs it. */
+export interface ProbeJson {
+  streams?: RawStream[];
+  format?: { start_time?: string };
+}
+
+/** The smart/copy view of a probe, from output probeMedia has already parsed: no second ffprobe. */
+export function videoStreamInfoOf(json: ProbeJson, input: string): VideoStreamInfo {
   const streams = json.streams ?? [];
   const video = streams.find((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1);
   if (!video) throw new MediaError(`cannot cut ${input}: it has no video stream`);
@@ -90,10 +97,28 @@ export async function readVideoPackets(
   range: { fromSec: number; toSec: number; originSec: number },
   timeoutMs: number,
 ): Promise<VideoPacket[]> {
-  // -read_intervals takes absolute timestamps; -ss counts from the start time.
-  const from = (range.originSec + range.fromSec).toFixed(6);
-  const to = (range.originSec + range.toSec).toFixed(6);
-  const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", `${from}%${to}`,
+  return readVideoPacketsIn(tools, input, [range], range.originSec, timeoutMs);
+}
+
+/**
+ * readVideoPackets for many ranges in one ffprobe: one process and one index
+ * parse per camera instead of per clip. Each range starts from its own seek,
+ * so the result holds, for every range, the keyframe at or before its start.
+ */
+export async function readVideoPacketsIn(
+  tools: MediaTools,
+  input: string,
+  ranges: ReadonlyArray<{ fromSec: number; toSec: number }>,
+  originSec: number,
+  timeoutMs: number,
+): Promise<VideoPacket[]> {
+  if (ranges.length === 0) return [];
+  // -read_intervals takes absolute timestamps in ascending order; -ss counts from the start time.
+  const intervals = [...ranges]
+    .sort((a, b) => a.fromSec - b.fromSec)
+    .map((r) => `${(originSec + r.fromSec).toFixed(6)}%${(originSec + r.toSec).toFixed(6)}`)
+    .join(",");
+  const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", intervals,
     "-show_entries", "packet=pts_time,dts_time,flags", "-print_format", "json", ...mediaInputOptions(input), input];
   const { stdout } = await runProbe(tools, input, args, timeoutMs);
   const raw = (JSON.parse(stdout) as { packets?: Array<{ pts_time?: string; dts_time?: string; flags?: string }> })
@@ -103,8 +128,8 @@ export async function readVideoPackets(
     if (p.pts_time === undefined || !Number.isFinite(pts)) return [];
     const dts = Number(p.dts_time);
     return [{
-      pts: pts - range.originSec,
-      dts: p.dts_time !== undefined && Number.isFinite(dts) ? dts - range.originSec : null,
+      pts: pts - originSec,
+      dts: p.dts_time !== undefined && Number.isFinite(dts) ? dts - originSec : null,
       key: (p.flags ?? "").includes("K"),
     }];
   });

@@ -4,6 +4,7 @@ import type { MediaInfo } from "../domain/types.js";
 import { MediaToolError, causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
+import { videoStreamInfoOf, type VideoStreamInfo } from "./keyframes.js";
 
 interface ProbeStream {
   codec_type?: string;
@@ -35,7 +36,23 @@ const TRUNCATION_SLACK_SEC = 0.5;
  * What ffprobe says about a media file, or a MediaError saying in plain words
  * why it is not a usable video ("not a readable video: …").
  */
-export async function probeMedia(tools: MediaTools, input: string, timeoutMs = 30_000): Promise<MediaInfo> {
+export async function probeMedia(
+  tools: MediaTools, input: string, timeoutMs = 30_000, options: { checkTruncation?: boolean } = {},
+): Promise<MediaInfo> {
+  return (await probeParsed(tools, input, timeoutMs, options)).media;
+}
+
+/** probeMedia plus the codec details copy and smart cuts need, from the same ffprobe run. */
+export async function probeMediaAndStream(
+  tools: MediaTools, input: string, timeoutMs = 30_000,
+): Promise<{ media: MediaInfo; stream: VideoStreamInfo }> {
+  const { media, parsed } = await probeParsed(tools, input, timeoutMs, {});
+  return { media, stream: videoStreamInfoOf(parsed, input) };
+}
+
+async function probeParsed(
+  tools: MediaTools, input: string, timeoutMs: number, options: { checkTruncation?: boolean },
+): Promise<{ media: MediaInfo; parsed: ProbeOutput }> {
   const unreadable = (reason: string, cause?: unknown): MediaError =>
     new MediaError(`not a readable video: ${input}: ${reason}`, cause === undefined ? undefined : { cause });
 
@@ -75,7 +92,7 @@ export async function probeMedia(tools: MediaTools, input: string, timeoutMs = 3
   const duration = mediaDuration(format.duration, streams, startTime);
   if (duration === null) throw unreadable("it has no duration (a still image, or a stream with no index?)");
 
-  if (video && /\bmov\b|\bmp4\b/.test(format.format_name ?? "")) {
+  if (options.checkTruncation !== false && video && /\bmov\b|\bmp4\b/.test(format.format_name ?? "")) {
     let problem: string | null;
     try {
       problem = await findTruncation(tools, input, videoStream, timeoutMs);
@@ -85,7 +102,8 @@ export async function probeMedia(tools: MediaTools, input: string, timeoutMs = 3
     if (problem) throw unreadable(problem);
   }
 
-  return { duration, startTime, video, audio: audioStream ? { codec: audioStream.codec_name ?? "unknown" } : null };
+  const media = { duration, startTime, video, audio: audioStream ? { codec: audioStream.codec_name ?? "unknown" } : null };
+  return { media, parsed };
 }
 
 /**

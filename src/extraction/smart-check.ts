@@ -1,4 +1,7 @@
-import { spawn } from "node:child_process";
+import { spawn, type StdioOptions } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { MediaError } from "../domain/errors.js";
 import { describeCommand, runMediaTool, stderrTail } from "./run.js";
 import type { MediaTools } from "./tools.js";
@@ -13,12 +16,14 @@ export interface SmartClipExpectation {
   fps: number;
   /** The first stream-copied frame: its index in the clip and its time in the source. Omit if nothing was spliced. */
   join?: { frame: number; sourceSec: number };
+  /** The first frame of a re-encoded tail: its index in the clip and keyframe K2's time in the source. */
+  tailJoin?: { frame: number; sourceSec: number };
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
 export type SmartClipCheck =
-  | { ok: true; frames: number; firstFramePsnr: number; joinFramePsnr: number | null }
+  | { ok: true; frames: number; firstFramePsnr: number; joinFramePsnr: number | null; tailJoinPsnr: number | null }
   | { ok: false; reason: string };
 
 // Same threshold as the exact-cut tests: the right frame re-encoded scores ~48
@@ -31,6 +36,108 @@ interface ProbedStream {
   start_time?: string;
   duration?: string;
   sample_rate?: string;
+  width?: number;
+  height?: number;
+}
+
+/** A clip frame to compare with the source frame that -ss `seekSec` decodes first. */
+interface Comparison {
+  n: number;
+  seekSec: number;
+  /** How a failure names the clip frame and the source frame. */
+  clipFrame: string;
+  sourceFrame: string;
+}
+
+interface Decoded {
+  errors: string;
+  frames: number;
+  /** The compared clip frames, gray, in ascending frame order. */
+  pictures: Buffer;
+}
+
+/**
+ * Every check a spliced clip must pass before it may be published: it decodes
+ * without a single decoder error, has as many frames as the exact cut would
+ * (±1), starts on the source frame at START, the frames after each join (the
+ * first copied one, the first of a re-encoded tail) are the right ones, and
+ * the audio covers the video from its first frame.
+ * Never throws for a bad clip; ffmpeg failing to run at all does throw.
+ */
+export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation): Promise<SmartClipCheck> {
+  const comparisons = comparisonsOf(e);
+  const picks = [...new Set(comparisons.map((c) => c.n))].sort((a, b) => a - b);
+  // Container durations and start times come from the headers: no decoding.
+  const probeArgs = ["-v", "error", "-print_format", "json",
+    "-show_entries", "stream=codec_type,start_time,duration,sample_rate,width,height", e.clip];
+  const [decoded, probed] = await Promise.all([
+    decodeClip(tools, e, picks),
+    // A clip too broken to probe is a failed check, not a thrown error (the decode reports why).
+    runMediaTool(tools.ffprobe, probeArgs, { timeoutMs: e.timeoutMs, signal: e.signal }).then((r) => r.stdout, (error: unknown) => error),
+  ]);
+  const streams = typeof probed === "string" ? ((JSON.parse(probed) as { streams?: ProbedStream[] }).streams ?? []) : [];
+  const problem = decoded.errors ? `decoding ${e.clip} reported errors: ${decoded.errors.slice(0, 300)}`
+    : typeof probed !== "string" ? `ffprobe could not read ${e.clip}: ${String(probed)}`
+    : containerProblem(e, streams, decoded.frames);
+  if (problem) return { ok: false, reason: problem };
+
+  // Only now, after the clip decoded cleanly: the references' decoders beside
+  // the clip's would raise the pipeline's peak memory for no CPU saved.
+  const references = await referenceFrames(tools, e, comparisons.map((c) => c.seekSec));
+  const video = streams.find((s) => s.codec_type === "video");
+  const size = (video?.width ?? 0) * (video?.height ?? 0);
+  const dbs = new Map<number, number>();
+  for (const [i, c] of comparisons.entries()) {
+    const at = picks.indexOf(c.n) * size;
+    // A frame the clip lacks leaves a short slice, which psnr scores -Infinity.
+    const db = psnr(decoded.pictures.subarray(at, at + size), references[i] ?? Buffer.alloc(0));
+    if (!(db > SAME_FRAME_DB)) {
+      return { ok: false, reason: `${e.clip}'s ${c.clipFrame} is not the source frame at ${c.sourceFrame} (${db.toFixed(1)} dB)` };
+    }
+    dbs.set(c.n, db);
+  }
+  const dbAt = (join: { frame: number } | undefined): number | null => (join ? (dbs.get(join.frame) ?? null) : null);
+  return { ok: true, frames: decoded.frames, firstFramePsnr: dbs.get(0) ?? NaN, joinFramePsnr: dbAt(e.join), tailJoinPsnr: dbAt(e.tailJoin) };
+}
+
+function comparisonsOf(e: SmartClipExpectation): Comparison[] {
+  const list: Comparison[] = [{ n: 0, seekSec: e.start, clipFrame: "first frame", sourceFrame: `${e.start} s` }];
+  // A keyframe's reference is sought a microsecond before it: -ss is rounded
+  // to the stream's time base, so the demuxer lands on that keyframe and
+  // accurate seeking keeps it, a frame or two decoded. A quarter frame before
+  // it decodes the whole previous GOP; any time after it drops the keyframe.
+  // (In a microsecond time base it lands a GOP early: slower, still right.)
+  const atKey = (sec: number): number => Math.max(0, sec - 1e-6);
+  if (e.join && e.join.frame > 0) {
+    list.push({ n: e.join.frame, seekSec: atKey(e.join.sourceSec), clipFrame: `frame ${e.join.frame}, the first copied one,`,
+      sourceFrame: `keyframe ${e.join.sourceSec} s` });
+  }
+  if (e.tailJoin) {
+    list.push({ n: e.tailJoin.frame, seekSec: atKey(e.tailJoin.sourceSec),
+      clipFrame: `frame ${e.tailJoin.frame}, the first of the re-encoded tail,`, sourceFrame: `keyframe ${e.tailJoin.sourceSec} s` });
+  }
+  return list;
+}
+
+/**
+ * One decode pass does three checks: stderr at -v error holds only decoder
+ * errors, -progress reports how many video frames came out, and a second
+ * output writes the frames to compare, raw, to fd 3. Decoding the clip is
+ * most of a check's cost; picking each frame in a decode of its own decoded
+ * the clip again up to it. passthrough keeps the null muxer from dropping or
+ * duplicating frames, so the count is the decoded one.
+ */
+async function decodeClip(tools: MediaTools, e: SmartClipExpectation, picks: readonly number[]): Promise<Decoded> {
+  const select = picks.map((n) => `eq(n\\,${n})`).join("+");
+  const args = ["-nostdin", "-nostats", "-v", "error", "-progress", "pipe:1", "-i", e.clip,
+    "-fps_mode:v", "passthrough", "-f", "null", "-",
+    "-map", "0:v:0", "-vf", `select=${select}`, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:3"];
+  try {
+    const r = await capture(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal }, true);
+    return { errors: r.stderr.trim(), frames: lastProgressFrames(r.stdout.toString("utf8")), pictures: r.extra };
+  } catch (error) {
+    return { errors: `ffmpeg could not decode it: ${String(error)}`, frames: NaN, pictures: Buffer.alloc(0) };
+  }
 }
 
 /** The frame count of ffmpeg's last -progress block ("frame=N" … "progress=end"); NaN if there is none. */
@@ -40,104 +147,63 @@ function lastProgressFrames(progress: string): number {
   return last ? Number(last[1]) : NaN;
 }
 
-/**
- * Every check a spliced clip must pass before it may be published: it decodes
- * without a single decoder error, has as many frames as the exact cut would
- * (±1), starts on the source frame at START, the spliced-in copied frame is the
- * right one, and the audio covers the video from its first frame.
- * Never throws for a bad clip; ffmpeg failing to run at all does throw.
- */
-export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation): Promise<SmartClipCheck> {
-  const run = { timeoutMs: e.timeoutMs, signal: e.signal };
-  // One decode pass does two checks: stderr at -v error holds only decoder
-  // errors, and -progress reports how many video frames came out. Decoding a
-  // clip is most of a check's cost; counting frames in a second ffprobe
-  // -count_frames pass decoded every frame again. passthrough keeps the null
-  // muxer from dropping or duplicating frames, so the count is the decoded one.
-  const decodeArgs = ["-nostdin", "-nostats", "-v", "error", "-progress", "pipe:1", "-i", e.clip,
-    "-fps_mode:v", "passthrough", "-f", "null", "-"];
-  // Container durations and start times come from the headers: no decoding.
-  const probeArgs = ["-v", "error", "-print_format", "json",
-    "-show_entries", "stream=codec_type,start_time,duration,sample_rate", e.clip];
-  const [decoded, probed] = await Promise.all([
-    runMediaTool(tools.ffmpeg, decodeArgs, run).then(
-      (r) => ({ errors: r.stderr.trim(), frames: lastProgressFrames(r.stdout) }),
-      (error: unknown) => ({ errors: `ffmpeg could not decode it: ${String(error)}`, frames: NaN }),
-    ),
-    // A clip too broken to probe is a failed check, not a thrown error (the decode reports why).
-    runMediaTool(tools.ffprobe, probeArgs, run).then((r) => r.stdout, (error: unknown) => error),
-  ]);
-  if (decoded.errors) return { ok: false, reason: `decoding ${e.clip} reported errors: ${decoded.errors.slice(0, 300)}` };
-  if (typeof probed !== "string") return { ok: false, reason: `ffprobe could not read ${e.clip}: ${String(probed)}` };
-
-  const streams = (JSON.parse(probed) as { streams?: ProbedStream[] }).streams ?? [];
+/** Why the clip's frame count or audio is wrong, or null. */
+function containerProblem(e: SmartClipExpectation, streams: readonly ProbedStream[], frames: number): string | null {
   const video = streams.find((s) => s.codec_type === "video");
-  if (!video) return { ok: false, reason: `${e.clip} has no video stream` };
-  const frames = decoded.frames;
+  if (!video) return `${e.clip} has no video stream`;
   const expectedFrames = Math.round(e.duration * e.fps);
-  if (!(Math.abs(frames - expectedFrames) <= 1)) {
-    return { ok: false, reason: `${e.clip} has ${frames} frames, an exact cut has ${expectedFrames} (±1)` };
-  }
-
+  if (!(Math.abs(frames - expectedFrames) <= 1)) return `${e.clip} has ${frames} frames, an exact cut has ${expectedFrames} (±1)`;
   const audio = streams.find((s) => s.codec_type === "audio");
-  if (audio) {
-    const [vStart, vDur, aStart, aDur] = [video.start_time, video.duration, audio.start_time, audio.duration].map(Number);
-    // One AAC frame (1024 samples) is the finest step audio can start on.
-    const aacFrame = 1024 / (Number(audio.sample_rate) || 48_000);
-    if (!(Math.abs((aDur ?? NaN) - (vDur ?? NaN)) <= AUDIO_DURATION_SLACK_SEC)) {
-      return { ok: false, reason: `${e.clip}: audio lasts ${aDur} s, video ${vDur} s (more than 50 ms apart)` };
-    }
-    if (!(Math.abs((aStart ?? NaN) - (vStart ?? NaN)) <= aacFrame + 0.001)) {
-      return { ok: false, reason: `${e.clip}: audio starts at ${aStart} s, video at ${vStart} s (more than one AAC frame)` };
-    }
+  if (!audio) return null;
+  const [vStart, vDur, aStart, aDur] = [video.start_time, video.duration, audio.start_time, audio.duration].map(Number);
+  // One AAC frame (1024 samples) is the finest step audio can start on.
+  const aacFrame = 1024 / (Number(audio.sample_rate) || 48_000);
+  if (!(Math.abs((aDur ?? NaN) - (vDur ?? NaN)) <= AUDIO_DURATION_SLACK_SEC)) {
+    return `${e.clip}: audio lasts ${aDur} s, video ${vDur} s (more than 50 ms apart)`;
   }
-
-  const firstFramePsnr = await compareFrame(tools, e, 0, e.start);
-  if (!(firstFramePsnr > SAME_FRAME_DB)) {
-    return { ok: false, reason: `${e.clip}'s first frame is not the source frame at ${e.start} s (${firstFramePsnr.toFixed(1)} dB)` };
+  if (!(Math.abs((aStart ?? NaN) - (vStart ?? NaN)) <= aacFrame + 0.001)) {
+    return `${e.clip}: audio starts at ${aStart} s, video at ${vStart} s (more than one AAC frame)`;
   }
-  let joinFramePsnr: number | null = null;
-  if (e.join && e.join.frame > 0 && e.join.frame < frames) {
-    // A quarter frame early: -ss keeps the first frame at or after it, and the keyframe's time may be rounded.
-    joinFramePsnr = await compareFrame(tools, e, e.join.frame, e.join.sourceSec - 0.25 / e.fps);
-    if (!(joinFramePsnr > SAME_FRAME_DB)) {
-      const at = `frame ${e.join.frame}, the first copied one`;
-      return { ok: false, reason: `${e.clip}'s ${at}, does not match the source (${joinFramePsnr.toFixed(1)} dB)` };
-    }
-  }
-  return { ok: true, frames, firstFramePsnr, joinFramePsnr };
+  return null;
 }
 
 /**
- * Clip frame `n` against the source frame at `sourceSec`. The reference uses
- * accurate input seeking, which decodes from the previous keyframe (what the
- * exact cut's tests prove right) instead of decoding a whole game from 0.
+ * For each seek, the first frame, gray, that accurate input seeking to it
+ * keeps (what the exact cut's tests prove right). One ffmpeg opens the source
+ * once per seek and writes one frame per output: one process start and one
+ * index parse instead of one per frame.
  */
-async function compareFrame(tools: MediaTools, e: SmartClipExpectation, n: number, sourceSec: number): Promise<number> {
-  const run = { timeoutMs: e.timeoutMs, signal: e.signal };
-  const gray = ["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"];
-  const clipArgs = ["-nostdin", "-v", "error", "-i", e.clip, "-map", "0:v:0",
-    "-vf", `select=eq(n\\,${n})`, "-fps_mode", "passthrough", ...gray];
-  // Same -ss semantics as the cut itself: the first frame at or after sourceSec.
-  const refArgs = ["-nostdin", "-v", "error", "-ss", sourceSec.toFixed(6), ...mediaInputOptions(e.source), "-i", e.source,
-    "-map", "0:v:0", ...gray];
-  const [clipFrame, refFrame] = await Promise.all([
-    runBinary(tools.ffmpeg, clipArgs, run), runBinary(tools.ffmpeg, refArgs, run),
-  ]);
-  return psnr(clipFrame, refFrame);
+async function referenceFrames(tools: MediaTools, e: SmartClipExpectation, seeks: readonly number[]): Promise<Buffer[]> {
+  const dir = await mkdtemp(join(dirname(e.clip), ".refs-"));
+  try {
+    const files = seeks.map((_, i) => join(dir, `ref${i}.gray`));
+    const args = ["-nostdin", "-v", "error", "-y"];
+    for (const seek of seeks) args.push("-ss", seek.toFixed(6), ...mediaInputOptions(e.source), "-i", e.source);
+    files.forEach((file, i) => args.push("-map", `${i}:v:0`, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", file));
+    await runMediaTool(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal });
+    return await Promise.all(files.map((file) => readFile(file)));
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
-/** runMediaTool decodes stdout as UTF-8, which would mangle raw pixels; this keeps the bytes. */
-function runBinary(bin: string, args: string[], run: { timeoutMs: number; signal?: AbortSignal }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], signal: run.signal, timeout: run.timeoutMs });
-    const chunks: Buffer[] = [];
+/**
+ * runMediaTool decodes stdout as UTF-8, which would mangle raw pixels; this
+ * keeps the bytes and, with `extraPipe`, collects what ffmpeg writes to pipe:3.
+ */
+function capture(bin: string, args: string[], run: { timeoutMs: number; signal?: AbortSignal }, extraPipe = false) {
+  return new Promise<{ stdout: Buffer; stderr: string; extra: Buffer }>((resolve, reject) => {
+    const stdio: StdioOptions = extraPipe ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"];
+    const child = spawn(bin, args, { stdio, signal: run.signal, timeout: run.timeoutMs });
+    const out: Buffer[] = [];
+    const extra: Buffer[] = [];
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+    (child.stdio[3] as Readable | null | undefined)?.on("data", (chunk: Buffer) => extra.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code === 0) resolve(Buffer.concat(chunks));
+      if (code === 0) resolve({ stdout: Buffer.concat(out), stderr, extra: Buffer.concat(extra) });
       else reject(new MediaError(`${describeCommand(bin, args)} failed (${code ?? "killed"}): ${stderrTail(stderr)}`));
     });
   });

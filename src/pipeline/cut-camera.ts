@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { errorMessage } from "../domain/errors.js";
 import type { Camera, CameraRecord, ClipRecord, MediaInfo } from "../domain/types.js";
 import { cutClip } from "../extraction/cut-options.js";
-import { probeMedia } from "../extraction/probe.js";
+import { readVideoPacketsIn, type VideoPacket, type VideoStreamInfo } from "../extraction/keyframes.js";
+import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
 import { verifyClip } from "../extraction/verify.js";
 import type { PipelineContext } from "./context.js";
 import type { PlannedClip } from "./plan.js";
@@ -93,8 +94,15 @@ export async function cutCamera(
   }
   try {
     let media: MediaInfo;
+    let stream: VideoStreamInfo | undefined;
     try {
-      media = await probeMedia(ctx.tools, opened.input);
+      // Copy, smart and scaling need the stream's codec details: probed once here, not once per clip.
+      const { mode, maxHeight, maxFps } = ctx.cut;
+      if (mode !== "exact" || maxHeight !== undefined || maxFps !== undefined) {
+        ({ media, stream } = await probeMediaAndStream(ctx.tools, opened.input, ctx.clipTimeoutMs));
+      } else {
+        media = await probeMedia(ctx.tools, opened.input, ctx.clipTimeoutMs);
+      }
       if (!media.video) throw new Error("it has no video stream");
     } catch (error) {
       // Over ranged reads a store failure reaches ffprobe as an HTTP error; the store's own words say more.
@@ -107,7 +115,8 @@ export async function cutCamera(
     // Only now is coverage known: dense plays are cheaper as one whole download (docs/range-reads.md).
     opened = await opened.forCoverage(coverageOf(pending.map((clip) => clip.play), media.duration));
     const input = opened.input;
-    await Promise.all(pending.map(async (clip) => done(await cutOne(ctx, clip, input, media))));
+    const packets = stream && ctx.cut.mode === "copy" ? await keyframesBeforeStarts(ctx, input, pending, stream) : undefined;
+    await Promise.all(pending.map(async (clip) => done(await cutOne(ctx, clip, input, media, { stream, packets }))));
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
@@ -129,7 +138,22 @@ async function reusable(ctx: PipelineContext, clip: PlannedClip, before: ClipRec
   return { ...before, reused: true, elapsedMs: 0 };
 }
 
-async function cutOne(ctx: PipelineContext, clip: PlannedClip, input: string, media: MediaInfo): Promise<ClipRecord> {
+/**
+ * Copy clips start on the keyframe before START: one ffprobe finds them for
+ * every clip of the camera, instead of one process (and index parse) per clip.
+ * A failure here costs only speed: each clip then reads its own.
+ */
+async function keyframesBeforeStarts(
+  ctx: PipelineContext, input: string, clips: readonly PlannedClip[], stream: VideoStreamInfo,
+): Promise<VideoPacket[] | undefined> {
+  const ranges = clips.map((c) => ({ fromSec: c.play.start, toSec: c.play.start + 2 / stream.fps }));
+  return readVideoPacketsIn(ctx.tools, input, ranges, stream.originSec, ctx.clipTimeoutMs).catch(() => undefined);
+}
+
+async function cutOne(
+  ctx: PipelineContext, clip: PlannedClip, input: string, media: MediaInfo,
+  known: { stream?: VideoStreamInfo | undefined; packets?: VideoPacket[] | undefined },
+): Promise<ClipRecord> {
   const duration = clip.play.end - clip.play.start;
   if (clip.play.end > media.duration + END_SLACK_SEC) {
     const where = clip.play.start >= media.duration ? "starts" : "ends";
@@ -152,6 +176,9 @@ async function cutOne(ctx: PipelineContext, clip: PlannedClip, input: string, me
         mode: ctx.cut.mode,
         maxHeight: ctx.cut.maxHeight,
         maxFps: ctx.cut.maxFps,
+        stream: known.stream,
+        packets: known.packets,
+        callerVerifies: true,
       });
       const modeFields = { cutMode: cut.mode, offset: round(cut.offset), fallbackReason: cut.fallbackReason ?? null };
       // A copy clip starts at the keyframe before START and, with B-frames,
