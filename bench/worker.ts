@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       tools,
       // The CLI's default for the mode.
       clipPool: createPool(clipConcurrencyFor(task.mode, availableParallelism())),
+      uploadPool: createPool(clipConcurrencyFor(task.mode, availableParallelism())),
       tempDir: task.tempDir,
       clipTimeoutMs: 300_000,
       sourceFetch: "range",

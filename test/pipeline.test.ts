@@ -196,3 +196,48 @@ describe("cut modes in the pipeline", () => {
     }
   });
 });
+
+describe("uploads and cuts overlap", () => {
+  it("cuts the next clip while an upload is still running, without holding a clip slot", async () => {
+    await ws.writePlays([row("u1", "uploads", "LEFT", 1, 2), row("u2", "uploads", "LEFT", 3, 4)]);
+    await ws.addCameras("uploads", ["FAR_LEFT", "NEAR_RIGHT"]);
+    const { createLocalStore } = await import("../src/stores/local.js");
+    const { createPool } = await import("../src/pipeline/pool.js");
+    const real = createLocalStore({ root: join(ws.root, "out-uploads") });
+    // A slow bucket: the first upload waits until every clip has been cut.
+    let clipsDone = 0;
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let uploads = 0;
+    const write = async (...args: Parameters<typeof real.write>): ReturnType<typeof real.write> => {
+      uploads += 1;
+      if (uploads === 1) await firstHeld;
+      return real.write(...args);
+    };
+    const slow = new Proxy(real, {
+      get: (target, prop) => {
+        if (prop === "write") return write;
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const ctx = await ws.context({
+      output: slow,
+      clipPool: createPool(1),
+      uploadPool: createPool(4),
+      onEvent: (e) => {
+        if (e.type === "clip-done") clipsDone += 1;
+      },
+    });
+    const timer = setInterval(() => {
+      // Three clips (of four) finished while the first upload was held: the slot was free for them.
+      if (clipsDone >= 3) releaseFirst();
+    }, 20);
+    try {
+      const result = await processGame("uploads", ctx);
+      expect(result).toMatchObject({ status: "complete", successful_clips: 4 });
+    } finally {
+      clearInterval(timer);
+    }
+  }, 60_000);
+});

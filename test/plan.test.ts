@@ -74,7 +74,7 @@ describe("createPool", () => {
   });
 
   it("sizes the default clip pool by mode: a core per CPU-bound clip, more for I/O-bound copies", () => {
-    expect([clipConcurrencyFor("exact", 2), clipConcurrencyFor("smart", 2), clipConcurrencyFor("copy", 2)]).toEqual([2, 2, 8]);
+    expect([clipConcurrencyFor("exact", 2), clipConcurrencyFor("smart", 2), clipConcurrencyFor("copy", 2)]).toEqual([2, 2, 4]);
     expect(clipConcurrencyFor("exact", 0)).toBe(1);
   });
 });

@@ -54,6 +54,8 @@ export async function createPipelineContext(
     output,
     tools,
     clipPool: createPool(clipConcurrency),
+    // As many uploads as cuts: temp then holds at most twice the clip pool's clips.
+    uploadPool: createPool(clipConcurrency),
     tempDir: typeof v.tempDir === "string" ? resolve(options.cwd, v.tempDir) : tmpdir(),
     clipTimeoutMs,
     cut,

@@ -28,11 +28,16 @@ export interface PipelineContext {
   tools: MediaTools;
   /** Shared by all games of a run: bounds concurrent ffmpeg processes. */
   clipPool: Pool;
+  /**
+   * Bounds uploads running at once, and so the cut clips waiting in temp for
+   * one. Without it each clip uploads while still holding its clip slot.
+   */
+  uploadPool?: Pool;
   tempDir: string;
   clipTimeoutMs: number;
   /** How camera videos in a bucket reach ffmpeg (docs/range-reads.md); default "auto". */
   sourceFetch?: "auto" | "range" | "full";
-  /** Memory for each opened camera video's range cache, in bytes; default 64 MiB. */
+  /** Memory for each opened camera video's range cache, in bytes; default 32 MiB. */
   sourceCacheBytes?: number;
   /** How clips are cut; maxHeight/maxFps need a full re-encode (exact). */
   cut: { mode: CutMode; maxHeight?: number; maxFps?: number };

@@ -161,12 +161,17 @@ async function cutOne(
       reason: `play ${where} beyond the end of ${clip.camera}: it ends at ${clip.play.end} s, the video lasts ${media.duration} s`,
     });
   }
-  return ctx.clipPool.run(async () => {
-    const started = Date.now();
-    const dir = await mkdtemp(join(ctx.tempDir, "playclips-clip-"));
-    const file = join(dir, "clip.mp4");
-    try {
-      const cut = await cutClip(ctx.tools, {
+  let started = Date.now();
+  let dir: string | null = null;
+  try {
+    // The cut and its check hold a clip slot (CPU); the upload does not, so
+    // the next clip is cut while this one goes to the bucket. uploadPool
+    // bounds how many cut clips wait in temp for their upload.
+    const cut = await ctx.clipPool.run(async () => {
+      started = Date.now();
+      dir = await mkdtemp(join(ctx.tempDir, "playclips-clip-"));
+      const file = join(dir, "clip.mp4");
+      const made = await cutClip(ctx.tools, {
         input,
         start: clip.play.start,
         duration,
@@ -180,31 +185,33 @@ async function cutOne(
         packets: known.packets,
         callerVerifies: true,
       });
-      const modeFields = { cutMode: cut.mode, offset: round(cut.offset), fallbackReason: cut.fallbackReason ?? null };
       // A copy clip starts at the keyframe before START and, with B-frames,
       // may run up to three frames past END.
       const fps = media.video?.fps ?? 25;
       const check = await verifyClip(ctx.tools, file, {
-        duration: duration + cut.offset,
-        toleranceSec: ctx.durationToleranceSec + (cut.mode === "copy" ? 3 / fps : 0),
+        duration: duration + made.offset,
+        toleranceSec: ctx.durationToleranceSec + (made.mode === "copy" ? 3 / fps : 0),
       });
-      if (!check.ok) {
-        return record(clip, { ...modeFields, reason: `clip failed its check: ${check.reason}`, elapsedMs: Date.now() - started });
-      }
-      const written = await ctx.output.write(clip.key, { file }, { contentType: "video/mp4" });
-      const actualDuration = check.info.video?.duration ?? check.info.duration;
-      return record(clip, {
-        ...modeFields,
-        status: "ok",
-        actualStart: round(cut.actualStart),
-        actualDuration: round(actualDuration),
-        bytes: written.size,
-        elapsedMs: Date.now() - started,
-      });
-    } catch (error) {
-      return record(clip, { reason: errorMessage(error), elapsedMs: Date.now() - started });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+      return { made, check, file };
+    });
+    const modeFields = { cutMode: cut.made.mode, offset: round(cut.made.offset), fallbackReason: cut.made.fallbackReason ?? null };
+    if (!cut.check.ok) {
+      return record(clip, { ...modeFields, reason: `clip failed its check: ${cut.check.reason}`, elapsedMs: Date.now() - started });
     }
-  });
+    const upload = (): ReturnType<typeof ctx.output.write> => ctx.output.write(clip.key, { file: cut.file }, { contentType: "video/mp4" });
+    const written = await (ctx.uploadPool ? ctx.uploadPool.run(upload) : upload());
+    const info = cut.check.info;
+    return record(clip, {
+      ...modeFields,
+      status: "ok",
+      actualStart: round(cut.made.actualStart),
+      actualDuration: round(info.video?.duration ?? info.duration),
+      bytes: written.size,
+      elapsedMs: Date.now() - started,
+    });
+  } catch (error) {
+    return record(clip, { reason: errorMessage(error), elapsedMs: Date.now() - started });
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
 }

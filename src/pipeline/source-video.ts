@@ -15,7 +15,7 @@ export interface OpenSourceOptions {
   fetch?: FetchMode;
   /** Fraction (0..1) of the video's duration the clips cover, when already known. */
   coverage?: number;
-  /** Memory for the range cache; default 64 MiB per opened video. */
+  /** Memory for the range cache; default 32 MiB per opened video. */
   cacheBytes?: number;
   /** At or above this coverage "auto" downloads whole; default DENSE_COVERAGE. */
   denseCoverage?: number;

@@ -45,6 +45,7 @@ export async function createWorkspace(videoSeconds = 12): Promise<Workspace> {
         output: createLocalStore({ root: out }),
         tools,
         clipPool: createPool(2),
+        uploadPool: createPool(2),
         tempDir: root,
         clipTimeoutMs: 60_000,
         cut: { mode: "exact" },

@@ -7,7 +7,7 @@ import { SegmentedLru } from "./segmented-lru.js";
 export interface BlockCacheOptions {
   /** Bytes per block; blocks are aligned to multiples of it. Default 1 MiB. */
   blockBytes?: number;
-  /** Most bytes of finished blocks kept in memory (see SegmentedLru). Default 64 MiB. */
+  /** Most bytes of finished blocks kept in memory (see SegmentedLru). Default 32 MiB. */
   budgetBytes?: number;
   /** Store reads per block before giving up. Default 3. */
   attempts?: number;
@@ -72,7 +72,7 @@ export class BlockCache {
     options: BlockCacheOptions = {},
   ) {
     this.blockBytes = options.blockBytes ?? MiB;
-    this.budget = options.budgetBytes ?? 64 * MiB;
+    this.budget = options.budgetBytes ?? 32 * MiB;
     this.attempts = options.attempts ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 60_000;
