@@ -59,14 +59,15 @@ async function main(): Promise<void> {
     detail = { ...(await runBaseline(tools.ffmpeg, createHttpStore(task.storeUrl), plan, task.tempDir, task.outDir)) };
   } else {
     const clips: ClipRecord[] = [];
+    // The CLI's defaults for the mode.
+    const poolSize = clipConcurrencyFor(task.mode, availableParallelism());
     const result = await processGame(task.gameId, {
       plays: createFilePlaySource({ path: task.playsCsv }),
       videos: createHttpStore(task.storeUrl),
       output: createLocalStore({ root: task.outDir }),
       tools,
-      // The CLI's default for the mode.
-      clipPool: createPool(clipConcurrencyFor(task.mode, availableParallelism())),
-      uploadPool: createPool(clipConcurrencyFor(task.mode, availableParallelism())),
+      clipPool: createPool(poolSize),
+      uploadPool: createPool(poolSize),
       tempDir: task.tempDir,
       clipTimeoutMs: 300_000,
       sourceFetch: "range",

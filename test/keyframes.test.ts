@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn } from "../src/extraction/keyframes.js";
+import { cutCopyClip } from "../src/extraction/cut-copy.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import type { MediaTools } from "../src/extraction/tools.js";
 import { makeTestVideo } from "./helpers/media.js";
@@ -39,6 +40,16 @@ describe("reading keyframes for many clips at once", () => {
     }
     // It reads around the starts, not the whole video: far fewer packets than 12 s of frames.
     expect(union.length).toBeLessThan(12 * 25);
+  }, 60_000);
+
+  it("a copy cut ignores shared packets that never reached its START and reads its own", async () => {
+    const info = await probeVideoStream(tools, video, 30_000);
+    // Read for another clip at 0.5 s: its only keyframe (0 s) would be a wrong start for 7.3 s.
+    const elsewhere = await readVideoPacketsIn(tools, video, [{ fromSec: 0.5, toSec: 0.6 }], info.originSec, 30_000);
+    const cut = await cutCopyClip(tools, { input: video, start: 7.3, duration: 1, output: join(dir, "copy.mp4"), timeoutMs: 30_000 },
+      { stream: info, packets: elsewhere });
+    expect(cut.actualStart).toBeCloseTo(7.2, 3);
+    expect(cut.offset).toBeCloseTo(0.1, 3);
   }, 60_000);
 
   it("reads nothing for no ranges", async () => {

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { MediaError } from "../domain/errors.js";
-import type { CutRequest } from "./cut.js";
+import { type CutRequest, validateCutRequest } from "./cut.js";
 import { keyframeAtOrBefore, probeVideoStream, readVideoPackets, type VideoPacket, type VideoStreamInfo } from "./keyframes.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
@@ -13,7 +13,7 @@ export interface KnownSource {
   /** Packets from readVideoPacketsIn with a range starting at this clip's START (the keyframe before it is among them). */
   packets?: readonly VideoPacket[];
   /** The caller verifies the clip's duration itself (the pipeline's verifyClip): skip the copy's own ffprobe. */
-  callerChecksDuration?: boolean;
+  callerVerifies?: boolean;
 }
 
 export interface CopyCutResult {
@@ -37,7 +37,10 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: Kno
   const info = known.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
   // From a GOP or two before START: the keyframe at or before START is in it,
   // because -read_intervals seeks to the keyframe before its start.
-  const packets = known.packets ?? await readVideoPackets(
+  // Shared packets count only if their read reached START: one read runs on
+  // from its keyframe, so the keyframe before START is then among them.
+  const reachesStart = (p: VideoPacket): boolean => Math.abs(p.pts - req.start) < 1 / info.fps;
+  const packets = known.packets?.some(reachesStart) ? known.packets : await readVideoPackets(
     tools, req.input, { fromSec: req.start, toSec: req.start + 1, originSec: info.originSec }, req.timeoutMs,
   );
   const keyframe = keyframeAtOrBefore(packets, req.start, info.fps);
@@ -51,7 +54,7 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: Kno
     // A copy ends on a decode-order boundary: with B-frames it can hold up to
     // reorderDepth + 1 frames shown after END; it is never shorter.
     const late = (info.reorderDepth > 0 ? info.reorderDepth + 1 : 0) / info.fps;
-    if (!known.callerChecksDuration) await expectDuration(tools, req.output, req.duration + offset, late, req.timeoutMs);
+    if (!known.callerVerifies) await expectDuration(tools, req.output, req.duration + offset, late, req.timeoutMs);
   } catch (error) {
     await rm(req.output, { force: true }).catch(() => undefined);
     throw new MediaError(`copy-cutting ${req.start} s + ${req.duration} s of ${req.input} failed: ${causeText(error)}`, {
@@ -89,15 +92,5 @@ async function expectDuration(tools: MediaTools, path: string, expected: number,
   const off = measured - expected;
   if (!Number.isFinite(measured) || off < -COPY_DURATION_SLACK_SEC || off > COPY_DURATION_SLACK_SEC + late) {
     throw new MediaError(`the copied clip's video is ${stdout.trim()} s long, expected ${expected.toFixed(3)} s`);
-  }
-}
-
-/** The same argument checks as cutExactClip, shared by the other modes. */
-export function validateCutRequest(req: CutRequest): void {
-  if (!Number.isFinite(req.start) || req.start < 0) {
-    throw new MediaError(`cannot cut ${req.input}: start must be a number of seconds >= 0, got ${req.start}`);
-  }
-  if (!Number.isFinite(req.duration) || req.duration <= 0) {
-    throw new MediaError(`cannot cut ${req.input}: duration must be a number of seconds > 0, got ${req.duration}`);
   }
 }

@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { MediaError } from "../domain/errors.js";
-import { cutCopyClip, validateCutRequest } from "./cut-copy.js";
+import { cutCopyClip } from "./cut-copy.js";
 import { concatList, muxArgs, partArgs, planSmartCut, smartParts } from "./cut-smart.js";
-import { type CutRequest, exactCutArgs } from "./cut.js";
+import { type CutRequest, cutExactClip, validateCutRequest } from "./cut.js";
 import { probeVideoStream, readVideoPackets, type VideoPacket, type VideoStreamInfo } from "./keyframes.js";
 import { causeText, runMediaTool } from "./run.js";
 import { checkSmartClip } from "./smart-check.js";
@@ -48,7 +48,7 @@ export async function cutClip(tools: MediaTools, req: CutClipRequest): Promise<C
     if (req.maxHeight !== undefined || req.maxFps !== undefined) {
       throw new MediaError("copy mode cannot scale or drop frames: it does not re-encode; use exact or smart");
     }
-    return { mode: "copy", ...(await cutCopyClip(tools, req, { stream: req.stream, packets: req.packets, callerChecksDuration: req.callerVerifies })) };
+    return { mode: "copy", ...(await cutCopyClip(tools, req, { stream: req.stream, packets: req.packets, callerVerifies: req.callerVerifies })) };
   }
   if (req.mode === "exact") return cutExactScaled(tools, req);
 
@@ -101,27 +101,13 @@ async function cutSmartClip(tools: MediaTools, req: CutClipRequest): Promise<Cut
   return { mode: "smart", actualStart: req.start, offset: 0, reencodedFrames: plan.headFrames + plan.tailFrames };
 }
 
-/**
- * cutExactClip's command plus optional scale/fps filters. A variant rather
- * than a change to cut.ts, which others own; with neither option the argv is
- * exactly exactCutArgs'.
- */
+/** The exact cut, with scale/fps filters when maxHeight/maxFps ask for them; `fallbackReason` says why smart did not splice. */
 export async function cutExactScaled(tools: MediaTools, req: CutClipRequest, fallbackReason?: string): Promise<CutClipResult> {
-  let args = exactCutArgs(req);
+  let filters: string[] = [];
   if (req.maxHeight !== undefined || req.maxFps !== undefined) {
-    const info = req.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
-    const filters = exactFilters(info, req);
-    if (filters.length > 0) args = [...args.slice(0, -1), "-vf", filters.join(","), ...args.slice(-1)];
+    filters = exactFilters(req.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs)), req);
   }
-  await mkdir(dirname(req.output), { recursive: true });
-  try {
-    await runMediaTool(tools.ffmpeg, args, { timeoutMs: req.timeoutMs, signal: req.signal });
-  } catch (error) {
-    await rm(req.output, { force: true }).catch(() => undefined);
-    throw new MediaError(`cutting ${req.start} s + ${req.duration} s of ${req.input} into ${req.output} failed: ${causeText(error)}`, {
-      cause: error,
-    });
-  }
+  await cutExactClip(tools, req, filters);
   return { mode: "exact", actualStart: req.start, offset: 0, ...(fallbackReason ? { fallbackReason } : {}) };
 }
 

@@ -43,17 +43,27 @@ export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration
  * failure the partial output is removed, so a file at `output` is never a
  * half-written clip left behind by this function.
  */
-export async function cutExactClip(tools: MediaTools, req: CutRequest): Promise<void> {
+/** Start and duration must be usable numbers, whatever the mode. */
+export function validateCutRequest(req: CutRequest): void {
   if (!Number.isFinite(req.start) || req.start < 0) {
     throw new MediaError(`cannot cut ${req.input}: start must be a number of seconds >= 0, got ${req.start}`);
   }
   if (!Number.isFinite(req.duration) || req.duration <= 0) {
     throw new MediaError(`cannot cut ${req.input}: duration must be a number of seconds > 0, got ${req.duration}`);
   }
+}
 
+/**
+ * Runs the exact command; `filters` (scale, fps) go in as one -vf. A failed
+ * cut leaves no output file behind.
+ */
+export async function cutExactClip(tools: MediaTools, req: CutRequest, filters: readonly string[] = []): Promise<void> {
+  validateCutRequest(req);
+  const base = exactCutArgs(req);
+  const args = filters.length > 0 ? [...base.slice(0, -1), "-vf", filters.join(","), ...base.slice(-1)] : base;
   await mkdir(dirname(req.output), { recursive: true });
   try {
-    await runMediaTool(tools.ffmpeg, exactCutArgs(req), { timeoutMs: req.timeoutMs, signal: req.signal });
+    await runMediaTool(tools.ffmpeg, args, { timeoutMs: req.timeoutMs, signal: req.signal });
   } catch (error) {
     await rm(req.output, { force: true }).catch(() => undefined);
     const span = `${formatTime(req.start)} s + ${formatTime(req.duration)} s`;
@@ -63,7 +73,6 @@ export async function cutExactClip(tools: MediaTools, req: CutRequest): Promise<
   }
 }
 
-/** Microsecond precision: ffmpeg's internal time base, so nothing is lost. */
 function formatTime(seconds: number): string {
   return seconds.toFixed(6);
 }

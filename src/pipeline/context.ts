@@ -30,7 +30,7 @@ export interface PipelineContext {
   clipPool: Pool;
   /**
    * Bounds uploads running at once, and so the cut clips waiting in temp for
-   * one. Without it each clip uploads while still holding its clip slot.
+   * one. Uploads never hold a clip slot; without this pool they are unbounded.
    */
   uploadPool?: Pool;
   tempDir: string;
