@@ -81,7 +81,7 @@ function benchParams(argv: readonly string[]): { quick: boolean; params: BenchPa
 
 async function main(): Promise<void> {
   const { quick, params } = benchParams(process.argv.slice(2));
-  const tools = await locateMediaTools({ FFMPEG_PATH: process.env.FFMPEG_PATH, FFPROBE_PATH: process.env.FFPROBE_PATH, PATH: process.env.PATH });
+  const tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   const game = await ensureBenchGame(tools, CACHE, params, log);
   const videoBytes = (await stat(game.sample)).size;
 

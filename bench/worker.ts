@@ -13,9 +13,12 @@ import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_TEMPLATES } from "../src/domain/jsonl.js";
+import { DEFAULT_SPLIT } from "../src/domain/split.js";
 import type { ClipRecord, CutMode } from "../src/domain/types.js";
 import { validatePlayRows } from "../src/domain/validate-plays.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
+import { DEFAULT_CACHE_BYTES } from "../src/extraction/range/block-cache.js";
+import { DEFAULT_DURATION_TOLERANCE_SEC } from "../src/extraction/verify.js";
 import { processGame } from "../src/pipeline/process-game.js";
 import { planClips } from "../src/pipeline/plan.js";
 import { clipConcurrencyFor, createPool } from "../src/pipeline/pool.js";
@@ -46,7 +49,7 @@ function cpuMs(): number {
 
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[2] ?? "{}") as WorkerTask;
-  const tools = await locateMediaTools({ FFMPEG_PATH: process.env.FFMPEG_PATH, FFPROBE_PATH: process.env.FFPROBE_PATH, PATH: process.env.PATH });
+  const tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   const cpu0 = cpuMs();
   const t0 = performance.now();
   let detail: Record<string, unknown>;
@@ -61,24 +64,23 @@ async function main(): Promise<void> {
     const clips: ClipRecord[] = [];
     // The CLI's defaults for the mode.
     const poolSize = clipConcurrencyFor(task.mode, availableParallelism());
-    const result = await processGame(task.gameId, {
-      plays: createFilePlaySource({ path: task.playsCsv }),
-      videos: createHttpStore(task.storeUrl),
-      output: createLocalStore({ root: task.outDir }),
-      tools,
-      clipPool: createPool(poolSize),
-      uploadPool: createPool(poolSize),
-      tempDir: task.tempDir,
-      clipTimeoutMs: 300_000,
-      sourceFetch: "range",
-      cut: { mode: task.mode },
-      durationToleranceSec: 0.2,
-      split: { ratio: 0.8, seed: "playclips" },
-      format: "gemini",
-      templates: DEFAULT_TEMPLATES,
-      reuse: false,
-      onEvent: (e) => void (e.type === "clip-done" && clips.push(e.clip)),
-    });
+    const result = await processGame(
+      task.gameId,
+      {
+        backends: {
+          plays: createFilePlaySource({ path: task.playsCsv }),
+          videos: createHttpStore(task.storeUrl),
+          output: createLocalStore({ root: task.outDir }),
+          tools,
+          tempDir: task.tempDir,
+        },
+        cut: { mode: task.mode, toleranceSec: DEFAULT_DURATION_TOLERANCE_SEC },
+        reads: { fetch: "range", cacheBytes: DEFAULT_CACHE_BYTES },
+        dataset: { split: DEFAULT_SPLIT, format: "gemini", templates: DEFAULT_TEMPLATES },
+        limits: { clipPool: createPool(poolSize), uploadPool: createPool(poolSize), clipTimeoutMs: 300_000 },
+      },
+      { reuse: false, onEvent: (e) => void (e.type === "clip-done" && clips.push(e.clip)) },
+    );
     const modes: Record<string, number> = {};
     for (const c of clips) modes[c.cutMode ?? "exact"] = (modes[c.cutMode ?? "exact"] ?? 0) + 1;
     detail = {

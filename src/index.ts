@@ -12,7 +12,7 @@ export type { ObjectStore, ObjectInfo, ByteRange, WriteBody } from "./stores/obj
 export { createLocalStore } from "./stores/local.js";
 export type { MediaTools } from "./extraction/tools.js";
 export { locateMediaTools } from "./extraction/locate.js";
-export type { PipelineContext, PipelineEvent } from "./pipeline/context.js";
+export type { Backends, CutSettings, DatasetSettings, Limits, Pipeline, PipelineEvent, RunOptions } from "./pipeline/parts.js";
 export { createPool, type Pool } from "./pipeline/pool.js";
 export { processGame } from "./pipeline/process-game.js";
 export { runBatch, type BatchResult, type BatchOptions } from "./pipeline/run-batch.js";

@@ -2,8 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { playsLocation } from "../src/cli/backends.js";
-import { redactedConfig, resolveConfig, scrubSecrets } from "../src/cli/config.js";
+import { playsLocation } from "../src/config/plays-location.js";
+import { resolveConfig } from "../src/config/resolve.js";
+import { redactedConfig, scrubSecrets } from "../src/config/secrets.js";
 import { main } from "../src/cli/main.js";
 
 let dir: string;

@@ -17,7 +17,7 @@ const indexAtEnd = (): string => join(dir, "index-at-end.mp4");
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "playclips-cut-modes-"));
-  tools = await locateMediaTools(process.env);
+  tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   await Promise.all([
     // faststart: true puts the index first; the other two keep it at the end.
     makeTestVideo(closed(), { seconds: 12, fps: FPS, gop: 2 * FPS, faststart: true }),

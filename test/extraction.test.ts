@@ -26,7 +26,7 @@ const faststartSrc = (): string => join(dir, "faststart.mp4");
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "playclips-extraction-"));
-  tools = await locateMediaTools(process.env);
+  tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   await Promise.all([
     makeTestVideo(src(), { seconds: 10, fps: FPS, gop: 2 * FPS }),
     makeTestVideo(offsetSrc(), { seconds: 10, fps: FPS, gop: 2 * FPS, startOffsetSec: 1.5 }),
@@ -59,38 +59,38 @@ async function expectCutStartsOn(input: string, start: number, duration: number,
 
 describe("locateMediaTools", () => {
   it("finds ffmpeg and ffprobe on PATH or beside FFMPEG_PATH", async () => {
-    const found = await locateMediaTools({ PATH: process.env.PATH });
+    const found = await locateMediaTools({ searchPath: process.env.PATH });
     expect(isAbsolute(found.ffmpeg)).toBe(true);
     expect(found.ffmpeg).toMatch(/ffmpeg(\.exe)?$/);
     expect(found.ffprobe).toMatch(/ffprobe(\.exe)?$/);
 
     // With an explicit FFMPEG_PATH, ffprobe comes from beside it, not from PATH.
-    const beside = await locateMediaTools({ FFMPEG_PATH: tools.ffmpeg, PATH: "" });
+    const beside = await locateMediaTools({ ffmpegPath: tools.ffmpeg, searchPath: "" });
     expect(beside).toEqual({ ffmpeg: tools.ffmpeg, ffprobe: join(dirname(tools.ffmpeg), "ffprobe") });
   });
 
   it("names the variable when FFMPEG_PATH is wrong, and rejects a binary that is not ffmpeg", async () => {
-    const missing = locateMediaTools({ FFMPEG_PATH: join(dir, "no-such-ffmpeg"), PATH: process.env.PATH });
+    const missing = locateMediaTools({ ffmpegPath: join(dir, "no-such-ffmpeg"), searchPath: process.env.PATH });
     await expect(missing).rejects.toThrow(MediaError);
     await expect(missing).rejects.toThrow(/FFMPEG_PATH is set to .*no-such-ffmpeg.*does not exist/);
 
     const plain = join(dir, "not-executable");
     await writeFile(plain, "");
     await chmod(plain, 0o644);
-    await expect(locateMediaTools({ FFMPEG_PATH: plain })).rejects.toThrow(/FFMPEG_PATH .* not executable/);
+    await expect(locateMediaTools({ ffmpegPath: plain, searchPath: undefined })).rejects.toThrow(/FFMPEG_PATH .* not executable/);
 
     const impostor = join(dir, "fake-ffmpeg");
     await writeFile(impostor, "#!/bin/sh\necho hello\n");
     await chmod(impostor, 0o755);
-    const fake = locateMediaTools({ FFMPEG_PATH: impostor, FFPROBE_PATH: tools.ffprobe });
+    const fake = locateMediaTools({ ffmpegPath: impostor, ffprobePath: tools.ffprobe, searchPath: undefined });
     await expect(fake).rejects.toThrow(/is not ffmpeg: "-version" printed "hello"/);
   });
 
   it("says how to install ffmpeg when PATH has none", async () => {
-    const search = locateMediaTools({ PATH: "" });
+    const search = locateMediaTools({ searchPath: "" });
     await expect(search).rejects.toThrow(MediaError);
     await expect(search).rejects.toThrow(/ffmpeg was not found.*apt-get install -y ffmpeg.*brew install ffmpeg.*FFMPEG_PATH/);
-    await expect(locateMediaTools({ PATH: dir })).rejects.toThrow(/not found on PATH/);
+    await expect(locateMediaTools({ searchPath: dir })).rejects.toThrow(/not found on PATH/);
   });
 });
 

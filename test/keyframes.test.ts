@@ -17,7 +17,7 @@ beforeAll(async () => {
   video = join(dir, "bframes.mp4");
   // Keyframe every 1.2 s (30 frames at 25 fps), B-frames, index at the end, as a camera writes it.
   await makeTestVideo(video, { seconds: 12, fps: 25, gop: 30, bframes: true });
-  tools = await locateMediaTools({ FFMPEG_PATH: process.env.FFMPEG_PATH, FFPROBE_PATH: process.env.FFPROBE_PATH, PATH: process.env.PATH });
+  tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
 }, 60_000);
 
 afterAll(async () => {

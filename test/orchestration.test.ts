@@ -25,11 +25,11 @@ describe("waitForGames on a local store", () => {
   afterAll(() => ws.cleanup());
 
   it("reports complete and failed games, and times out on pending ones", async () => {
-    const ctx = await ws.context();
-    await processGame("g-ok", ctx);
-    await processGame("g-none", ctx); // no plays: a manifest that says failed
+    const pipeline = await ws.pipeline();
+    await processGame("g-ok", pipeline);
+    await processGame("g-none", pipeline); // no plays: a manifest that says failed
     const started = Date.now();
-    const result = await waitForGames(ctx.output, ["g-ok", "g-none", "g-never", "g-ok"], { maxWaitMs: 500, pollIntervalMs: 100 });
+    const result = await waitForGames(pipeline.backends.output, ["g-ok", "g-none", "g-never", "g-ok"], { maxWaitMs: 500, pollIntervalMs: 100 });
     expect(result.completed_games).toEqual(["g-ok"]);
     expect(result.failed_games).toEqual([{ game_id: "g-none", reason: expect.stringMatching(/no plays found/) as unknown as string }]);
     expect(result.pending_games).toEqual(["g-never"]);
@@ -37,22 +37,22 @@ describe("waitForGames on a local store", () => {
     expect(Date.now() - started).toBeLessThan(2_000);
 
     // Without a pending game, a failed one ends the wait at once instead of at the limit.
-    const prompt = await waitForGames(ctx.output, ["g-ok", "g-none"], { maxWaitMs: 60_000, pollIntervalMs: 10_000 });
+    const prompt = await waitForGames(pipeline.backends.output, ["g-ok", "g-none"], { maxWaitMs: 60_000, pollIntervalMs: 10_000 });
     expect(prompt.timed_out).toBe(false);
     expect(prompt.total_time).toBeLessThan(1);
   });
 
   it("does not count a result of an earlier run as this batch's", async () => {
-    const ctx = await ws.context();
-    await processGame("g-ok", ctx);
+    const pipeline = await ws.pipeline();
+    await processGame("g-ok", pipeline);
     const since = new Date(Date.now() + 5);
     await new Promise((r) => setTimeout(r, 10));
-    const stale = await waitForGames(ctx.output, ["g-ok"], { maxWaitMs: 300, pollIntervalMs: 100, since });
+    const stale = await waitForGames(pipeline.backends.output, ["g-ok"], { maxWaitMs: 300, pollIntervalMs: 100, since });
     expect(stale.pending_games).toEqual(["g-ok"]);
     // The rerun writes a fresh manifest: now it counts.
-    const waiting = waitForGames(ctx.output, ["g-ok", "g-none"], { maxWaitMs: 20_000, pollIntervalMs: 100, since });
-    await processGame("g-ok", ctx);
-    await processGame("g-none", ctx);
+    const waiting = waitForGames(pipeline.backends.output, ["g-ok", "g-none"], { maxWaitMs: 20_000, pollIntervalMs: 100, since });
+    await processGame("g-ok", pipeline);
+    await processGame("g-none", pipeline);
     const fresh = await waiting;
     expect(fresh.completed_games).toEqual(["g-ok"]);
     expect(fresh.failed_games.map((f) => f.game_id)).toEqual(["g-none"]);
@@ -60,9 +60,9 @@ describe("waitForGames on a local store", () => {
   });
 
   it("keeps waiting when the store fails a look, and stops on abort", async () => {
-    const ctx = await ws.context();
+    const pipeline = await ws.pipeline();
     let calls = 0;
-    const out = ctx.output;
+    const out = pipeline.backends.output;
     const flaky: ObjectStore = {
       name: out.name,
       stat: (key) => out.stat(key),
@@ -75,7 +75,7 @@ describe("waitForGames on a local store", () => {
     const result = await waitForGames(flaky, ["g-ok"], { maxWaitMs: 5_000, pollIntervalMs: 50 });
     expect(result.completed_games).toEqual(["g-ok"]);
     expect(calls).toBeGreaterThan(1);
-    const aborted = await waitForGames(ctx.output, ["g-never"], { maxWaitMs: 60_000, pollIntervalMs: 60_000, signal: AbortSignal.timeout(100) });
+    const aborted = await waitForGames(pipeline.backends.output, ["g-never"], { maxWaitMs: 60_000, pollIntervalMs: 60_000, signal: AbortSignal.timeout(100) });
     expect(aborted).toMatchObject({ pending_games: ["g-never"], timed_out: false });
   });
 });

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe("processGame on GCS", () => {
   it("cuts from the video bucket and publishes clips, manifest and gs:// JSONL to the training bucket", async () => {
-    const result = await processGame("g1", await ws.context({ videos, output }));
+    const result = await processGame("g1", await ws.pipeline({ backends: { videos, output } }));
     expect(result).toMatchObject({ status: "complete", successful_clips: 4, failed_clips: 0 });
     expect(result.jsonl_files?.training).toBe("gs://training-bucket/run1/games/g1/training_data.jsonl");
 

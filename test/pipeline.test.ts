@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestKey, trainingKey, validationKey, videoKey } from "../src/domain/layout.js";
 import type { GameManifest } from "../src/domain/types.js";
+import type { PipelineEvent } from "../src/pipeline/parts.js";
 import { processGame } from "../src/pipeline/process-game.js";
 import { runBatch } from "../src/pipeline/run-batch.js";
 import { readGameStatus } from "../src/pipeline/status.js";
@@ -54,7 +55,7 @@ const uriOf = (line: unknown): string =>
 
 describe("processGame", () => {
   it("cuts every clip, records failures and rejected rows, and writes the dataset", async () => {
-    const result = await processGame("g1", await ws.context());
+    const result = await processGame("g1", await ws.pipeline());
     expect(result).toMatchObject({ game_id: "g1", status: "partial", total_plays: 5, rejected_plays: 1, successful_clips: 6, failed_clips: 2 });
     const m = await manifestOf("g1");
     expect(m.rejectedPlays).toEqual([expect.objectContaining({ playId: "bad", reason: expect.stringMatching(/not after/) })]);
@@ -91,7 +92,7 @@ describe("processGame", () => {
     const okClip = before.clips.find((c) => c.status === "ok");
     const mtime = (await stat(join(ws.out, okClip?.key ?? ""))).mtimeMs;
     const trainingBefore = await readFile(join(ws.out, trainingKey("g1")), "utf8");
-    const result = await processGame("g1", await ws.context());
+    const result = await processGame("g1", await ws.pipeline());
     expect(result.reused_clips).toBe(6);
     expect(result.successful_clips).toBe(6);
     expect((await stat(join(ws.out, okClip?.key ?? ""))).mtimeMs).toBe(mtime);
@@ -102,13 +103,13 @@ describe("processGame", () => {
     const m = await manifestOf("g1");
     const victim = m.clips.find((c) => c.status === "ok");
     await writeFile(join(ws.out, victim?.key ?? ""), "truncated");
-    const result = await processGame("g1", await ws.context());
+    const result = await processGame("g1", await ws.pipeline());
     expect(result.reused_clips).toBe(5);
     expect(result.successful_clips).toBe(6);
   });
 
   it("fails only the missing camera's clips", async () => {
-    const result = await processGame("missing-cam", await ws.context());
+    const result = await processGame("missing-cam", await ws.pipeline());
     expect(result.status).toBe("partial");
     const m = await manifestOf("missing-cam");
     const camera = m.cameras.find((c) => c.camera === "NEAR_RIGHT");
@@ -118,7 +119,7 @@ describe("processGame", () => {
   });
 
   it("fails only the corrupt camera's clips", async () => {
-    const result = await processGame("corrupt-cam", await ws.context());
+    const result = await processGame("corrupt-cam", await ws.pipeline());
     expect(result).toMatchObject({ status: "partial", successful_clips: 3, failed_clips: 1 });
     const m = await manifestOf("corrupt-cam");
     expect(m.cameras.find((c) => c.camera === "NEAR_RIGHT")?.status).toBe("unreadable");
@@ -126,23 +127,23 @@ describe("processGame", () => {
   });
 
   it("records a clip that times out as failed", async () => {
-    const result = await processGame("g1", await ws.context({ reuse: false, clipTimeoutMs: 1 }));
+    const result = await processGame("g1", await ws.pipeline({ limits: { clipTimeoutMs: 1 } }), { reuse: false });
     expect(result.successful_clips).toBe(0);
     const m = await manifestOf("g1");
     expect(m.clips.filter((c) => c.playId !== "p4").every((c) => /timed out/.test(c.reason ?? ""))).toBe(true);
     expect(m.status).toBe("failed");
     await expect(stat(join(ws.out, trainingKey("g1")))).rejects.toThrow();
-    expect((await readGameStatus((await ws.context()).output, "g1")).state).toBe("failed");
+    expect((await readGameStatus((await ws.pipeline()).backends.output, "g1")).state).toBe("failed");
   });
 
   it("fails a game with no plays, no valid plays or no readable camera, without JSONL", async () => {
-    const ctx = await ws.context();
+    const pipeline = await ws.pipeline();
     for (const [game, reason] of [
       ["unknown-game", /no plays found/],
       ["all-bad", /none of the 1 plays is valid/],
       ["no-video", /no clip could be cut/],
     ] as const) {
-      const result = await processGame(game, ctx);
+      const result = await processGame(game, pipeline);
       expect(result.status).toBe("failed");
       expect(result.reason).toMatch(reason);
       expect(result.jsonl_files).toBeNull();
@@ -152,18 +153,18 @@ describe("processGame", () => {
   });
 
   it("refuses a game id that would escape the output folder", async () => {
-    await expect(processGame("../etc", await ws.context())).rejects.toThrow(/not usable as a path/);
+    await expect(processGame("../etc", await ws.pipeline())).rejects.toThrow(/not usable as a path/);
   });
 });
 
 describe("runBatch and status", () => {
   it("runs many games, reports failed ones, and status reads the store alone", async () => {
-    const ctx = await ws.context();
-    const batch = await runBatch(["g1", "missing-cam", "no-video", "g1"], ctx, { gameConcurrency: 2 });
+    const pipeline = await ws.pipeline();
+    const batch = await runBatch(["g1", "missing-cam", "no-video", "g1"], pipeline, { gameConcurrency: 2 });
     expect(batch.completed_games.sort()).toEqual(["g1", "missing-cam"]);
     expect(batch.failed_games.map((f) => f.game_id)).toEqual(["no-video"]);
     expect(batch.results).toHaveLength(3);
-    const states = await Promise.all(["g1", "no-video", "never-run"].map((g) => readGameStatus(ctx.output, g)));
+    const states = await Promise.all(["g1", "no-video", "never-run"].map((g) => readGameStatus(pipeline.backends.output, g)));
     expect(states.map((s) => s.state)).toEqual(["complete", "failed", "pending"]);
   });
 });
@@ -175,7 +176,7 @@ describe("cut modes in the pipeline", () => {
     for (const mode of ["copy", "smart"] as const) {
       const out = join(ws.root, `out-${mode}`);
       const { createLocalStore } = await import("../src/stores/local.js");
-      const result = await processGame("modes", await ws.context({ output: createLocalStore({ root: out }), cut: { mode } }));
+      const result = await processGame("modes", await ws.pipeline({ backends: { output: createLocalStore({ root: out }) }, cut: { mode } }));
       expect(result).toMatchObject({ status: "complete", successful_clips: 4 });
       const m = JSON.parse(await readFile(join(out, manifestKey("modes")), "utf8")) as GameManifest;
       for (const clip of m.clips) {
@@ -221,20 +222,16 @@ describe("uploads and cuts overlap", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const ctx = await ws.context({
-      output: slow,
-      clipPool: createPool(1),
-      uploadPool: createPool(4),
-      onEvent: (e) => {
-        if (e.type === "clip-done") clipsDone += 1;
-      },
-    });
+    const pipeline = await ws.pipeline({ backends: { output: slow }, limits: { clipPool: createPool(1), uploadPool: createPool(4) } });
+    const onEvent = (e: PipelineEvent): void => {
+      if (e.type === "clip-done") clipsDone += 1;
+    };
     const timer = setInterval(() => {
       // Three clips (of four) finished while the first upload was held: the slot was free for them.
       if (clipsDone >= 3) releaseFirst();
     }, 20);
     try {
-      const result = await processGame("uploads", ctx);
+      const result = await processGame("uploads", pipeline, { onEvent });
       expect(result).toMatchObject({ status: "complete", successful_clips: 4 });
     } finally {
       clearInterval(timer);

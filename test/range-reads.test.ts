@@ -61,7 +61,7 @@ const [bigFile, smallFile] = [(): string => join(dir, "store", BIG_KEY), (): str
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "playclips-range-"));
-  tools = await locateMediaTools(process.env);
+  tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   local = createLocalStore({ root: join(dir, "store") });
   bytes = randomBytes(40 * BLOCK + 123);
   await local.write(BYTES_KEY, bytes);

@@ -47,7 +47,7 @@ async function makeSource(name: SourceName): Promise<void> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "playclips-smart-splice-"));
-  tools = await locateMediaTools(process.env);
+  tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   await Promise.all((Object.keys(SOURCES) as SourceName[]).map(makeSource));
 });
 

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ValidationError, errorMessage } from "../domain/errors.js";
-import { SETTINGS } from "./settings.js";
+import { SETTINGS } from "../config/settings-table.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -29,18 +29,4 @@ export function splitList(value: unknown): string[] {
 /** The items of a list flag; duplicates are kept once, in first-seen order. */
 export function listFlag(value: unknown): string[] {
   return [...new Set(splitList(value))];
-}
-
-export function positiveInt(name: string, value: unknown, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  const n = typeof value === "number" ? value : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ValidationError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-export function positiveNumber(name: string, value: unknown): number {
-  const n = typeof value === "number" ? value : Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ValidationError(`--${name} must be a number above 0, got ${JSON.stringify(value)}`);
-  return n;
 }

@@ -4,7 +4,7 @@ import { BATCH_HELP, batchCommand } from "./commands/batch.js";
 import { CHECK_GAMES_HELP, checkGamesCommand } from "./commands/check-games.js";
 import { CONFIG_HELP, configCommand } from "./commands/config.js";
 import { DB_HELP, dbCommand } from "./commands/db.js";
-import { scrubSecrets } from "./config.js";
+import { scrubSecrets } from "../config/secrets.js";
 import { DEMO_HELP, demoCommand } from "./commands/demo.js";
 import type { CommandIo } from "./commands/io.js";
 import { RUN_HELP, runCommand } from "./commands/run.js";

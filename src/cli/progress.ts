@@ -1,4 +1,4 @@
-import type { PipelineEvent } from "../pipeline/context.js";
+import type { PipelineEvent } from "../pipeline/parts.js";
 
 interface GameLine {
   done: number;

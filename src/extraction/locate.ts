@@ -5,17 +5,22 @@ import { MediaError } from "../domain/errors.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 
-export interface MediaToolsEnv {
-  FFMPEG_PATH?: string;
-  FFPROBE_PATH?: string;
-  PATH?: string;
+/** Where to look for the binaries, as the settings resolved them. */
+export interface MediaToolPaths {
+  /** The ffmpeg binary (--ffmpeg / FFMPEG_PATH); else searched. */
+  ffmpegPath?: string;
+  /** The ffprobe binary (--ffprobe / FFPROBE_PATH); else beside ffmpegPath, else searched. */
+  ffprobePath?: string;
+  /** Folders to search, PATH-style. Required, so that passing process.env by mistake does not compile. */
+  searchPath: string | undefined;
 }
 
 type ToolName = keyof MediaTools;
 
-const ENV_VARIABLE: Record<ToolName, "FFMPEG_PATH" | "FFPROBE_PATH"> = {
-  ffmpeg: "FFMPEG_PATH",
-  ffprobe: "FFPROBE_PATH",
+// How a user sets each one: messages name both, whichever they used.
+const SETTING: Record<ToolName, { key: "ffmpegPath" | "ffprobePath"; said: string }> = {
+  ffmpeg: { key: "ffmpegPath", said: "--ffmpeg / FFMPEG_PATH" },
+  ffprobe: { key: "ffprobePath", said: "--ffprobe / FFPROBE_PATH" },
 };
 
 const VERSION_TIMEOUT_MS = 15_000;
@@ -29,28 +34,28 @@ export const INSTALL_HINT =
  * PATH. Both are run once with -version so a broken install fails here, at
  * start-up, instead of on the first clip of a long run.
  */
-export async function locateMediaTools(env: MediaToolsEnv): Promise<MediaTools> {
-  const ffmpeg = await resolveTool("ffmpeg", env, null);
+export async function locateMediaTools(paths: MediaToolPaths): Promise<MediaTools> {
+  const ffmpeg = await resolveTool("ffmpeg", paths, null);
   // A static build unpacked somewhere ships ffprobe beside ffmpeg; preferring
   // that pair over an unrelated ffprobe on PATH keeps both from one version.
-  const sibling = env.FFMPEG_PATH?.trim() ? dirname(ffmpeg) : null;
-  const ffprobe = await resolveTool("ffprobe", env, sibling);
+  const sibling = paths.ffmpegPath?.trim() ? dirname(ffmpeg) : null;
+  const ffprobe = await resolveTool("ffprobe", paths, sibling);
   await Promise.all([checkRuns("ffmpeg", ffmpeg), checkRuns("ffprobe", ffprobe)]);
   return { ffmpeg, ffprobe };
 }
 
-async function resolveTool(name: ToolName, env: MediaToolsEnv, preferDir: string | null): Promise<string> {
-  const variable = ENV_VARIABLE[name];
-  const explicit = env[variable]?.trim();
+async function resolveTool(name: ToolName, paths: MediaToolPaths, preferDir: string | null): Promise<string> {
+  const setting = SETTING[name];
+  const explicit = paths[setting.key]?.trim();
   if (explicit) {
     const problem = await whyNotExecutable(explicit);
     if (problem) {
-      throw new MediaError(`${variable} is set to "${explicit}", but ${problem}; point it at the ${name} binary or unset it to search PATH`);
+      throw new MediaError(`${setting.said} is set to "${explicit}", but ${problem}; point it at the ${name} binary or unset it to search PATH`);
     }
     return explicit;
   }
 
-  const dirs = [...(preferDir ? [preferDir] : []), ...(env.PATH ?? "").split(delimiter).filter((dir) => dir.length > 0)];
+  const dirs = [...(preferDir ? [preferDir] : []), ...(paths.searchPath ?? "").split(delimiter).filter((dir) => dir.length > 0)];
   const names = process.platform === "win32" ? [`${name}.exe`, name] : [name];
   for (const dir of dirs) {
     for (const candidate of names) {

@@ -6,13 +6,21 @@ import { cutClip } from "../extraction/cut-options.js";
 import { readVideoPacketsIn, type VideoPacket, type VideoStreamInfo } from "../extraction/keyframes.js";
 import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
 import { verifyClip } from "../extraction/verify.js";
-import type { PipelineContext } from "./context.js";
+import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
 
 // A play may end this far past the probed duration and still be whole: the
 // container duration is rounded to the last frame's start.
 const END_SLACK_SEC = 0.001;
+
+/** One game's run as its cameras see it: whose clips, and which earlier clips may be kept. */
+export interface CameraRun extends RunOptions {
+  gameId: string;
+  reuse: boolean;
+  /** The previous manifest's clips by key. */
+  previous: ReadonlyMap<string, ClipRecord>;
+}
 
 export interface CameraOutcome {
   camera: CameraRecord;
@@ -50,23 +58,19 @@ function round(value: number): number {
  * of the camera fail its clips; problems of a clip fail that clip. Nothing
  * here throws for bad media: every outcome is a record.
  */
-export async function cutCamera(
-  ctx: PipelineContext,
-  camera: Camera,
-  clips: readonly PlannedClip[],
-  previous: ReadonlyMap<string, ClipRecord>,
-  emit: (clip: ClipRecord) => void,
-): Promise<CameraOutcome> {
+export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Camera, clips: readonly PlannedClip[]): Promise<CameraOutcome> {
+  const { videos, tools, tempDir } = pipeline.backends;
+  const timeoutMs = pipeline.limits.clipTimeoutMs;
   const source = clips[0]?.source ?? "";
   const cameraRecord: CameraRecord = { camera, source, status: "ok", reason: null, bytes: null, duration: null, startTime: null, fetch: null, bytesFetched: null };
   const results: ClipRecord[] = [];
   const done = (r: ClipRecord): void => {
     results.push(r);
-    emit(r);
+    run.onEvent?.({ type: "clip-done", gameId: run.gameId, clip: r });
   };
   const failAll = (status: "missing" | "unreadable", reason: string): CameraOutcome => {
     Object.assign(cameraRecord, { status, reason });
-    ctx.onEvent?.({ type: "camera-failed", gameId: clips[0]?.play.gameId ?? "", camera, reason });
+    run.onEvent?.({ type: "camera-failed", gameId: run.gameId, camera, reason });
     for (const clip of clips) done(record(clip, { reason }));
     return { camera: cameraRecord, clips: results };
   };
@@ -74,7 +78,7 @@ export async function cutCamera(
   // Good clips of an earlier run are kept when their object is still whole.
   const pending: PlannedClip[] = [];
   // One stat per clip: on a bucket these are round trips, so they go out together.
-  const kept = await Promise.all(clips.map((clip) => (ctx.reuse ? reusable(ctx, clip, previous.get(clip.key)) : null)));
+  const kept = await Promise.all(clips.map((clip) => (run.reuse ? reusable(pipeline, clip, run.previous.get(clip.key)) : null)));
   clips.forEach((clip, i) => {
     const reused = kept[i];
     if (reused) done(reused);
@@ -82,13 +86,13 @@ export async function cutCamera(
   });
   if (pending.length === 0) return { camera: cameraRecord, clips: results };
 
-  const info = await ctx.videos.stat(source);
-  if (!info) return failAll("missing", `camera video ${source} is missing from ${ctx.videos.name}`);
+  const info = await videos.stat(source);
+  if (!info) return failAll("missing", `camera video ${source} is missing from ${videos.name}`);
   cameraRecord.bytes = info.size;
 
   let opened: OpenedVideo;
   try {
-    opened = await openSourceVideo(ctx.videos, source, ctx.tempDir, { fetch: ctx.sourceFetch, cacheBytes: ctx.sourceCacheBytes });
+    opened = await openSourceVideo(videos, source, tempDir, pipeline.reads);
   } catch (error) {
     return failAll("unreadable", `camera video ${source} could not be read: ${errorMessage(error)}`);
   }
@@ -97,11 +101,11 @@ export async function cutCamera(
     let stream: VideoStreamInfo | undefined;
     try {
       // Copy, smart and scaling need the stream's codec details: probed once here, not once per clip.
-      const { mode, maxHeight, maxFps } = ctx.cut;
+      const { mode, maxHeight, maxFps } = pipeline.cut;
       if (mode !== "exact" || maxHeight !== undefined || maxFps !== undefined) {
-        ({ media, stream } = await probeMediaAndStream(ctx.tools, opened.input, ctx.clipTimeoutMs));
+        ({ media, stream } = await probeMediaAndStream(tools, opened.input, timeoutMs));
       } else {
-        media = await probeMedia(ctx.tools, opened.input, ctx.clipTimeoutMs);
+        media = await probeMedia(tools, opened.input, timeoutMs);
       }
       if (!media.video) throw new Error("it has no video stream");
     } catch (error) {
@@ -115,8 +119,8 @@ export async function cutCamera(
     // Only now is coverage known: dense plays are cheaper as one whole download (docs/range-reads.md).
     opened = await opened.forCoverage(coverageOf(pending.map((clip) => clip.play), media.duration));
     const input = opened.input;
-    const packets = stream && ctx.cut.mode === "copy" ? await keyframesBeforeStarts(ctx, input, pending, stream) : undefined;
-    await Promise.all(pending.map(async (clip) => done(await cutOne(ctx, clip, input, media, { stream, packets }))));
+    const packets = stream && pipeline.cut.mode === "copy" ? await keyframesBeforeStarts(pipeline, input, pending, stream) : undefined;
+    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, clip, input, media, { stream, packets }))));
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
@@ -125,15 +129,16 @@ export async function cutCamera(
   return { camera: cameraRecord, clips: results };
 }
 
-async function reusable(ctx: PipelineContext, clip: PlannedClip, before: ClipRecord | undefined): Promise<ClipRecord | null> {
+async function reusable(pipeline: Pipeline, clip: PlannedClip, before: ClipRecord | undefined): Promise<ClipRecord | null> {
   if (!before || before.status !== "ok" || before.bytes === null) return null;
   const sameCut =
     before.requestedStart === clip.play.start && before.requestedDuration === round(clip.play.end - clip.play.start);
   if (!sameCut) return null;
   // A clip cut another way (copy vs exact) is not what this run asks for; a smart request accepts its exact fallback.
-  const wanted = ctx.cut.mode === "smart" ? ["smart", "exact"] : [ctx.cut.mode];
+  const mode = pipeline.cut.mode;
+  const wanted = mode === "smart" ? ["smart", "exact"] : [mode];
   if (!wanted.includes(before.cutMode ?? "exact")) return null;
-  const info = await ctx.output.stat(clip.key);
+  const info = await pipeline.backends.output.stat(clip.key);
   if (!info || info.size !== before.bytes) return null;
   return { ...before, reused: true, elapsedMs: 0 };
 }
@@ -144,14 +149,14 @@ async function reusable(ctx: PipelineContext, clip: PlannedClip, before: ClipRec
  * A failure here costs only speed: each clip then reads its own.
  */
 async function keyframesBeforeStarts(
-  ctx: PipelineContext, input: string, clips: readonly PlannedClip[], stream: VideoStreamInfo,
+  pipeline: Pipeline, input: string, clips: readonly PlannedClip[], stream: VideoStreamInfo,
 ): Promise<VideoPacket[] | undefined> {
   const ranges = clips.map((c) => ({ fromSec: c.play.start, toSec: c.play.start + 2 / stream.fps }));
-  return readVideoPacketsIn(ctx.tools, input, ranges, stream.originSec, ctx.clipTimeoutMs).catch(() => undefined);
+  return readVideoPacketsIn(pipeline.backends.tools, input, ranges, stream.originSec, pipeline.limits.clipTimeoutMs).catch(() => undefined);
 }
 
 async function cutOne(
-  ctx: PipelineContext, clip: PlannedClip, input: string, media: MediaInfo,
+  pipeline: Pipeline, run: RunOptions, clip: PlannedClip, input: string, media: MediaInfo,
   known: { stream?: VideoStreamInfo | undefined; packets?: VideoPacket[] | undefined },
 ): Promise<ClipRecord> {
   const duration = clip.play.end - clip.play.start;
@@ -167,20 +172,22 @@ async function cutOne(
     // The cut and its check hold a clip slot (CPU); the upload does not, so
     // the next clip is cut while this one goes to the bucket. uploadPool
     // bounds how many cut clips wait in temp for their upload.
-    const cut = await ctx.clipPool.run(async () => {
+    const { tools, tempDir, output } = pipeline.backends;
+    const { clipPool, uploadPool, clipTimeoutMs } = pipeline.limits;
+    const cut = await clipPool.run(async () => {
       started = Date.now();
-      dir = await mkdtemp(join(ctx.tempDir, "playclips-clip-"));
+      dir = await mkdtemp(join(tempDir, "playclips-clip-"));
       const file = join(dir, "clip.mp4");
-      const made = await cutClip(ctx.tools, {
+      const made = await cutClip(tools, {
         input,
         start: clip.play.start,
         duration,
         output: file,
-        timeoutMs: ctx.clipTimeoutMs,
-        signal: ctx.signal,
-        mode: ctx.cut.mode,
-        maxHeight: ctx.cut.maxHeight,
-        maxFps: ctx.cut.maxFps,
+        timeoutMs: clipTimeoutMs,
+        signal: run.signal,
+        mode: pipeline.cut.mode,
+        maxHeight: pipeline.cut.maxHeight,
+        maxFps: pipeline.cut.maxFps,
         stream: known.stream,
         packets: known.packets,
         callerVerifies: true,
@@ -188,9 +195,9 @@ async function cutOne(
       // A copy clip starts at the keyframe before START and, with B-frames,
       // may run up to three frames past END.
       const fps = media.video?.fps ?? 25;
-      const check = await verifyClip(ctx.tools, file, {
+      const check = await verifyClip(tools, file, {
         duration: duration + made.offset,
-        toleranceSec: ctx.durationToleranceSec + (made.mode === "copy" ? 3 / fps : 0),
+        toleranceSec: pipeline.cut.toleranceSec + (made.mode === "copy" ? 3 / fps : 0),
       });
       return { made, check, file };
     });
@@ -198,8 +205,7 @@ async function cutOne(
     if (!cut.check.ok) {
       return record(clip, { ...modeFields, reason: `clip failed its check: ${cut.check.reason}`, elapsedMs: Date.now() - started });
     }
-    const upload = (): ReturnType<typeof ctx.output.write> => ctx.output.write(clip.key, { file: cut.file }, { contentType: "video/mp4" });
-    const written = await (ctx.uploadPool ? ctx.uploadPool.run(upload) : upload());
+    const written = await uploadPool.run(() => output.write(clip.key, { file: cut.file }, { contentType: "video/mp4" }));
     const info = cut.check.info;
     return record(clip, {
       ...modeFields,

@@ -2,7 +2,8 @@ import { datasetJsonl, type DatasetClip } from "../domain/jsonl.js";
 import { trainingKey, validationKey } from "../domain/layout.js";
 import { splitPlays, type SplitSide } from "../domain/split.js";
 import type { ClipRecord, Play } from "../domain/types.js";
-import type { PipelineContext } from "./context.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import type { DatasetSettings } from "./parts.js";
 
 export interface DatasetFiles {
   assignments: Record<string, SplitSide>;
@@ -17,10 +18,12 @@ export interface DatasetFiles {
  * the clips that happened to succeed, so a transient clip failure never moves
  * a play from one side to the other between runs.
  */
-export function buildDataset(ctx: PipelineContext, plays: readonly Play[], clips: readonly ClipRecord[]): DatasetFiles {
+export function buildDataset(
+  settings: DatasetSettings, output: Pick<ObjectStore, "uri">, plays: readonly Play[], clips: readonly ClipRecord[],
+): DatasetFiles {
   const sides = splitPlays(
     plays.map((p) => p.id),
-    ctx.split,
+    settings.split,
   );
   const byId = new Map(plays.map((p) => [p.id, p]));
   const bySide: Record<SplitSide, DatasetClip[]> = { training: [], validation: [] };
@@ -28,7 +31,7 @@ export function buildDataset(ctx: PipelineContext, plays: readonly Play[], clips
     const play = byId.get(clip.playId);
     const side = sides.get(clip.playId);
     if (clip.status !== "ok" || !play || !side) continue;
-    bySide[side].push({ play, camera: clip.camera, uri: ctx.output.uri(clip.key) });
+    bySide[side].push({ play, camera: clip.camera, uri: output.uri(clip.key) });
   }
   const order = (a: DatasetClip, b: DatasetClip): number =>
     a.play.start - b.play.start || cmp(a.play.id, b.play.id) || cmp(a.camera, b.camera);
@@ -36,8 +39,8 @@ export function buildDataset(ctx: PipelineContext, plays: readonly Play[], clips
   bySide.validation.sort(order);
   return {
     assignments: Object.fromEntries(sides),
-    training: datasetJsonl(bySide.training, ctx.format, ctx.templates),
-    validation: datasetJsonl(bySide.validation, ctx.format, ctx.templates),
+    training: datasetJsonl(bySide.training, settings.format, settings.templates),
+    validation: datasetJsonl(bySide.validation, settings.format, settings.templates),
     trainingLines: bySide.training.length,
     validationLines: bySide.validation.length,
   };
@@ -48,14 +51,14 @@ function cmp(a: string, b: string): number {
 }
 
 /** Publishes both files; validation goes last since both together mark the game complete. */
-export async function writeDataset(ctx: PipelineContext, gameId: string, files: DatasetFiles): Promise<{ training: string; validation: string }> {
+export async function writeDataset(output: ObjectStore, gameId: string, files: DatasetFiles): Promise<{ training: string; validation: string }> {
   const contentType = "application/jsonl";
-  await ctx.output.write(trainingKey(gameId), files.training, { contentType });
-  await ctx.output.write(validationKey(gameId), files.validation, { contentType });
-  return { training: ctx.output.uri(trainingKey(gameId)), validation: ctx.output.uri(validationKey(gameId)) };
+  await output.write(trainingKey(gameId), files.training, { contentType });
+  await output.write(validationKey(gameId), files.validation, { contentType });
+  return { training: output.uri(trainingKey(gameId)), validation: output.uri(validationKey(gameId)) };
 }
 
 /** A failed game must not look complete to a poller that only checks the JSONL files. */
-export async function removeDataset(ctx: PipelineContext, gameId: string): Promise<void> {
-  for (const key of [validationKey(gameId), trainingKey(gameId)]) await ctx.output.delete(key);
+export async function removeDataset(output: ObjectStore, gameId: string): Promise<void> {
+  for (const key of [validationKey(gameId), trainingKey(gameId)]) await output.delete(key);
 }

@@ -3,7 +3,7 @@ import { unknownTemplateNames } from "../domain/jsonl.js";
 import { trainingKey, validationKey } from "../domain/layout.js";
 import type { CameraRecord, ClipRecord, GameManifest, GameResult, PlayRejection, ValidatedPlays } from "../domain/types.js";
 import { validatePlayRows } from "../domain/validate-plays.js";
-import type { PipelineContext } from "./context.js";
+import type { Pipeline, RunOptions } from "./parts.js";
 import { cutCamera } from "./cut-camera.js";
 import { buildDataset, removeDataset, writeDataset } from "./dataset.js";
 import { gameResult, readManifest, writeManifest } from "./manifest.js";
@@ -19,31 +19,32 @@ const CAMERAS_AT_ONCE = 2;
  * JSONL files. Bad rows, missing cameras and failed clips are recorded in the
  * manifest; only an unreadable play source or a bad game id throws.
  */
-export async function processGame(gameId: string, ctx: PipelineContext): Promise<GameResult> {
+export async function processGame(gameId: string, pipeline: Pipeline, run: RunOptions = {}): Promise<GameResult> {
   assertSafeId("game id", gameId);
   const startedAt = new Date();
-  ctx.onEvent?.({ type: "game-start", gameId });
+  run.onEvent?.({ type: "game-start", gameId });
 
-  const rows = await ctx.plays.fetchPlays(gameId);
+  const rows = await pipeline.backends.plays.fetchPlays(gameId);
   const fetchPlaysMs = Date.now() - startedAt.getTime();
   const validated = validatePlayRows(gameId, rows);
   const base = { gameId, startedAt, fetchPlaysMs, rows: rows.length, validated };
 
-  const fatal = gameFatalReason(ctx, validated, rows.length);
-  if (fatal) return finish(ctx, { ...base, status: "failed", reason: fatal, cameras: [], clips: [] });
+  const fatal = gameFatalReason(pipeline, validated, rows.length);
+  if (fatal) return finish(pipeline, run, { ...base, status: "failed", reason: fatal, cameras: [], clips: [] });
 
   const plan = planClips(gameId, validated.plays);
   const planned = [...plan.values()].reduce((n, clips) => n + clips.length, 0);
-  ctx.onEvent?.({ type: "game-planned", gameId, clips: planned, rejectedPlays: validated.rejected.length });
+  run.onEvent?.({ type: "game-planned", gameId, clips: planned, rejectedPlays: validated.rejected.length });
 
-  const before = ctx.reuse ? await readManifest(ctx.output, gameId) : { kind: "absent" as const };
+  const reuse = run.reuse ?? true;
+  const before = reuse ? await readManifest(pipeline.backends.output, gameId) : { kind: "absent" as const };
   const previous = new Map<string, ClipRecord>(before.kind === "ok" ? before.manifest.clips.map((c) => [c.key, c]) : []);
 
   const clipsStarted = Date.now();
   const cameraPool = createPool(CAMERAS_AT_ONCE);
-  const emit = (clip: ClipRecord): void => ctx.onEvent?.({ type: "clip-done", gameId, clip });
+  const camerasRun = { ...run, gameId, reuse, previous };
   const outcomes = await Promise.all(
-    [...plan].map(([camera, clips]) => cameraPool.run(() => cutCamera(ctx, camera, clips, previous, emit))),
+    [...plan].map(([camera, clips]) => cameraPool.run(() => cutCamera(pipeline, camerasRun, camera, clips))),
   );
   const clips = outcomes.flatMap((o) => o.clips);
   const cameras = outcomes.map((o) => o.camera);
@@ -52,16 +53,16 @@ export async function processGame(gameId: string, ctx: PipelineContext): Promise
   const ok = clips.filter((c) => c.status === "ok").length;
   if (ok === 0) {
     const reasons = [...new Set(clips.map((c) => c.reason ?? "unknown"))].slice(0, 3).join("; ");
-    return finish(ctx, { ...base, status: "failed", reason: `no clip could be cut: ${reasons}`, cameras, clips, clipsMs });
+    return finish(pipeline, run, { ...base, status: "failed", reason: `no clip could be cut: ${reasons}`, cameras, clips, clipsMs });
   }
   const whole = ok === clips.length && validated.rejected.length === 0;
-  return finish(ctx, { ...base, status: whole ? "complete" : "partial", reason: null, cameras, clips, clipsMs });
+  return finish(pipeline, run, { ...base, status: whole ? "complete" : "partial", reason: null, cameras, clips, clipsMs });
 }
 
-function gameFatalReason(ctx: PipelineContext, validated: ValidatedPlays, rows: number): string | null {
-  if (rows === 0) return `no plays found for this game in ${ctx.plays.name}`;
+function gameFatalReason(pipeline: Pipeline, validated: ValidatedPlays, rows: number): string | null {
+  if (rows === 0) return `no plays found for this game in ${pipeline.backends.plays.name}`;
   if (validated.plays.length === 0) return `none of the ${rows} plays is valid: see rejectedPlays`;
-  const unknown = unknownTemplateNames(ctx.templates, validated.plays);
+  const unknown = unknownTemplateNames(pipeline.dataset.templates, validated.plays);
   if (unknown.length > 0) return `the prompt/label templates name fields no play has: ${unknown.map((n) => `{${n}}`).join(", ")}`;
   return null;
 }
@@ -80,8 +81,10 @@ interface Finished {
 }
 
 /** Writes the manifest first and the JSONL last, so a dataset is never visible without its record. */
-async function finish(ctx: PipelineContext, game: Finished): Promise<GameResult> {
-  const dataset = game.status === "failed" ? null : buildDataset(ctx, game.validated.plays, game.clips);
+async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Promise<GameResult> {
+  const { output } = pipeline.backends;
+  const { split, format } = pipeline.dataset;
+  const dataset = game.status === "failed" ? null : buildDataset(pipeline.dataset, output, game.validated.plays, game.clips);
   const rejected: PlayRejection[] = game.validated.rejected;
   const finishedAt = new Date();
   const clipsOk = game.clips.filter((c) => c.status === "ok").length;
@@ -108,19 +111,19 @@ async function finish(ctx: PipelineContext, game: Finished): Promise<GameResult>
       trainingLines: dataset?.trainingLines ?? 0,
       validationLines: dataset?.validationLines ?? 0,
     },
-    split: { ratio: ctx.split.ratio, seed: ctx.split.seed, format: ctx.format },
+    split: { ratio: split.ratio, seed: split.seed, format },
     cameras: game.cameras,
     rejectedPlays: rejected,
     clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     assignments: dataset?.assignments ?? {},
     outputs: dataset
-      ? { training: ctx.output.uri(trainingKey(game.gameId)), validation: ctx.output.uri(validationKey(game.gameId)) }
+      ? { training: output.uri(trainingKey(game.gameId)), validation: output.uri(validationKey(game.gameId)) }
       : null,
   };
-  if (!dataset) await removeDataset(ctx, game.gameId);
-  const manifestUri = await writeManifest(ctx.output, manifest);
-  if (dataset) await writeDataset(ctx, game.gameId, dataset);
+  if (!dataset) await removeDataset(output, game.gameId);
+  const manifestUri = await writeManifest(output, manifest);
+  if (dataset) await writeDataset(output, game.gameId, dataset);
   const result = gameResult(manifest, manifestUri);
-  ctx.onEvent?.({ type: "game-done", gameId: game.gameId, result });
+  run.onEvent?.({ type: "game-done", gameId: game.gameId, result });
   return result;
 }

@@ -1,11 +1,11 @@
 import { errorMessage } from "../domain/errors.js";
 import type { GameResult } from "../domain/types.js";
-import type { PipelineContext } from "./context.js";
+import type { Pipeline, RunOptions } from "./parts.js";
 import { createPool } from "./pool.js";
 import { processGame } from "./process-game.js";
 
-export interface BatchOptions {
-  /** Games processed at once; their clips still share ctx.clipPool. */
+export interface BatchOptions extends RunOptions {
+  /** Games processed at once; their clips still share the pipeline's clip pool. */
   gameConcurrency: number;
 }
 
@@ -26,7 +26,7 @@ export interface BatchResult {
  * Runs many games on this machine with bounded concurrency. A game that throws
  * (its play source is unreachable) is reported as failed; the others go on.
  */
-export async function runBatch(gameIds: readonly string[], ctx: PipelineContext, options: BatchOptions): Promise<BatchResult> {
+export async function runBatch(gameIds: readonly string[], pipeline: Pipeline, options: BatchOptions): Promise<BatchResult> {
   const started = Date.now();
   const games = [...new Set(gameIds)];
   const pool = createPool(Math.max(1, options.gameConcurrency));
@@ -34,10 +34,10 @@ export async function runBatch(gameIds: readonly string[], ctx: PipelineContext,
     games.map((gameId) =>
       pool.run(async () => {
         try {
-          return { gameId, result: await processGame(gameId, ctx) };
+          return { gameId, result: await processGame(gameId, pipeline, options) };
         } catch (error) {
           const reason = errorMessage(error);
-          ctx.onEvent?.({ type: "game-error", gameId, error: reason });
+          options.onEvent?.({ type: "game-error", gameId, error: reason });
           return { gameId, error: reason };
         }
       }),

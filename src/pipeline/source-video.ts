@@ -2,20 +2,27 @@ import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { ValidationError } from "../domain/errors.js";
 import type { RangeStats } from "../extraction/range/block-cache.js";
 import { serveObjectRanges, type RangeServerOptions } from "../extraction/range/range-server.js";
 import type { ObjectStore } from "../stores/object-store.js";
 
 /** How a camera video in a bucket reaches ffmpeg; see docs/range-reads.md. */
-export type FetchMode = "auto" | "range" | "full";
+export const FETCH_MODES = ["auto", "range", "full"] as const;
+export type FetchMode = (typeof FETCH_MODES)[number];
+
+/** How a run reads camera videos from a bucket: the pipeline's part for it. */
+export interface SourceReads {
+  fetch: FetchMode;
+  /** Memory for each opened video's range cache, in bytes. */
+  cacheBytes: number;
+}
 
 export interface OpenSourceOptions {
   /** Default "auto": ranged reads unless the clips cover much of the video. */
   fetch?: FetchMode;
   /** Fraction (0..1) of the video's duration the clips cover, when already known. */
   coverage?: number;
-  /** Memory for the range cache; default 32 MiB per opened video. */
+  /** Memory for the range cache per opened video; default DEFAULT_CACHE_BYTES. */
   cacheBytes?: number;
   /** At or above this coverage "auto" downloads whole; default DENSE_COVERAGE. */
   denseCoverage?: number;
@@ -61,9 +68,6 @@ export async function openSourceVideo(
   options: OpenSourceOptions = {},
 ): Promise<OpenedVideo> {
   const mode = options.fetch ?? "auto";
-  if (!["auto", "range", "full"].includes(mode)) {
-    throw new ValidationError(`fetch mode ${JSON.stringify(mode)} is not one of auto, range, full`);
-  }
   const dense = options.denseCoverage ?? DENSE_COVERAGE;
   if (store.localPath) {
     const local: OpenedVideo = {

@@ -3,11 +3,12 @@ import { isUuid } from "../../domain/ids.js";
 import { createGameQueue, scrubUrlPassword } from "../../orchestration/queue.js";
 import { waitForGames, type WaitResult } from "../../orchestration/wait.js";
 import { runBatch } from "../../pipeline/run-batch.js";
-import type { ObjectStore } from "../../stores/object-store.js";
-import { openConfiguredStore, queueUrl } from "../backends.js";
-import { parseFlags, positiveInt, positiveNumber, settingFlags, splitList } from "../args.js";
-import { resolveConfig, scrubSecrets, type ResolvedConfig } from "../config.js";
-import { createPipelineContext } from "../pipeline-context.js";
+import { openPipeline, openSettingsStore } from "../../config/open-pipeline.js";
+import { scrubSecrets } from "../../config/secrets.js";
+import { loadSettings, queueUrlOf, type Settings } from "../../config/settings.js";
+import { positiveNumber, wholeNumber } from "../../config/validate.js";
+import { settingsHelp } from "../../config/settings-table.js";
+import { parseFlags, settingFlags, splitList } from "../args.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
 
@@ -31,7 +32,10 @@ the time limit passes. Results older than this batch do not count.
   --retry-limit N         retries of a job that errs (default 3; delay doubles each time)
   --retry-delay S         first retry delay (default 30)
   --json                  print the result as JSON
-Exit: 0 every game complete, 1 any failed, 3 time limit hit with games pending.`;
+Exit: 0 every game complete, 1 any failed, 3 time limit hit with games pending.
+
+(--via local also takes every setting of \`playclips run\`.)
+${settingsHelp(["stores", "plays"])}`;
 
 type Via = "local" | "http" | "queue";
 export type BatchReport = Omit<WaitResult, "timed_out"> & { timed_out: boolean; via: Via };
@@ -68,28 +72,28 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
       if (open > 0) log(`${open} game(s) still pending`);
     },
   };
-  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
 
   let report: BatchReport;
-  if (via === "local") report = await viaLocal(games, config, io);
+  if (via === "local") report = await viaLocal(games, settings, io);
   else if (via === "http") {
     const url = values["function-url"];
     if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new ValidationError("--via http needs --function-url http(s)://…");
     const timeoutMs = positiveNumber("trigger-timeout", values["trigger-timeout"] ?? 10) * 1000;
-    const store = await outputStore(config, io);
+    const store = await openSettingsStore(settings, "out", io.cwd);
     const refused = await triggerAll(games, url, { timeoutMs, token: io.env.PLAYCLIPS_TOKEN, log });
     const result = await waitForGames(store, games, { ...wait, externalFailures: async (open) => refused.filter((r) => open.includes(r.game_id)) });
     report = { ...result, via };
   } else {
-    const url = queueUrl(values["queue-url"], config.values);
+    const url = queueUrlOf(values["queue-url"], settings);
     if (url === null) throw new ValidationError("--via queue needs --queue-url postgres://… or DATABASE_URL");
-    const store = await outputStore(config, io);
+    const store = await openSettingsStore(settings, "out", io.cwd);
     const queue = await createGameQueue({
       connectionString: url,
       schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
-      expireInSeconds: positiveInt("job-expire", values["job-expire"] ?? 7200, 1, 86_400),
-      retryLimit: positiveInt("retry-limit", values["retry-limit"] ?? 3, 0, 100),
-      retryDelaySeconds: positiveInt("retry-delay", values["retry-delay"] ?? 30, 0, 86_400),
+      expireInSeconds: wholeNumber("job-expire", values["job-expire"] ?? 7200, 1, 86_400),
+      retryLimit: wholeNumber("retry-limit", values["retry-limit"] ?? 3, 0, 100),
+      retryDelaySeconds: wholeNumber("retry-delay", values["retry-delay"] ?? 30, 0, 86_400),
       // Only workers run maintenance; this client enqueues and reads.
       supervise: false,
       onError: (error) => log(`queue error: ${errorMessage(error)}`),
@@ -129,19 +133,15 @@ function gameList(raw: unknown, log: (message: string) => void): string[] {
   return games;
 }
 
-async function viaLocal(games: string[], config: ResolvedConfig, io: CommandIo): Promise<BatchReport> {
-  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, { cwd: io.cwd, reuse: true, signal: io.signal });
+async function viaLocal(games: string[], settings: Settings, io: CommandIo): Promise<BatchReport> {
+  const pipeline = await openPipeline(settings, io.cwd);
   try {
-    const batch = await runBatch(games, ctx, { gameConcurrency });
+    const batch = await runBatch(games, pipeline, { gameConcurrency: settings.limits.gameConcurrency, signal: io.signal });
     const { completed_games, failed_games, pending_games, total_time } = batch;
     return { completed_games, failed_games, pending_games, total_time, timed_out: false, via: "local" };
   } finally {
-    await ctx.plays.close?.();
+    await pipeline.backends.plays.close?.();
   }
-}
-
-function outputStore(config: ResolvedConfig, io: CommandIo): Promise<ObjectStore> {
-  return openConfiguredStore(config.values, "out", io.cwd);
 }
 
 /**

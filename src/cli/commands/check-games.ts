@@ -5,8 +5,10 @@ import { CAMERAS, type Camera } from "../../domain/types.js";
 import { validatePlayRows } from "../../domain/validate-plays.js";
 import { readGameStatus } from "../../pipeline/status.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
-import { openConfiguredStore, openPlaySource, playsLocation } from "../backends.js";
-import { resolveConfig } from "../config.js";
+import { openSettingsStore } from "../../config/open-pipeline.js";
+import { openPlaySource } from "../../config/plays-location.js";
+import { loadSettings } from "../../config/settings.js";
+import { settingsHelp } from "../../config/settings-table.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
 
@@ -14,7 +16,9 @@ export const CHECK_GAMES_HELP = `playclips check-games [--games a,b,c | --all] [
 
 Before a run, per game: plays, LEFT/RIGHT counts, rows that would be
 rejected, which camera videos exist and their sizes, and whether outputs
-exist. Reads only; cuts nothing. (The original's check-supabase-games.)`;
+exist. Reads only; cuts nothing. (The original's check-supabase-games.)
+
+${settingsHelp(["plays", "stores"])}`;
 
 export interface GameCheck {
   game_id: string;
@@ -29,11 +33,11 @@ export interface GameCheck {
 
 export async function checkGamesCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseFlags(args, { ...settingFlags(), games: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" } });
-  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
-  const source = await openPlaySource(playsLocation(config.values, io.cwd));
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const source = await openPlaySource(settings.plays);
   try {
-    const videos = await openConfiguredStore(config.values, "videos", io.cwd);
-    const output = await openConfiguredStore(config.values, "out", io.cwd);
+    const videos = await openSettingsStore(settings, "videos", io.cwd);
+    const output = await openSettingsStore(settings, "out", io.cwd);
     const games = values.all ? await source.listGames() : listFlag(values.games);
     if (games.length === 0) throw new ValidationError(values.all ? `${source.name} has no games` : "no games: pass --games a,b,c or --all");
     games.forEach((id) => assertSafeId("game id", id));

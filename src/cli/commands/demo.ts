@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { generateDemo } from "../../demo/generate.js";
 import { locateMediaTools } from "../../extraction/locate.js";
-import { parseFlags, positiveInt, positiveNumber } from "../args.js";
+import { positiveNumber, wholeNumber } from "../../config/validate.js";
+import { parseFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
 
 export const DEMO_HELP = `playclips demo [--out DIR] [--games N] [--minutes M] [--width W --height H] [--fps F] [--seed S]
@@ -22,14 +23,15 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
     seed: { type: "string" },
   });
   const outDir = resolve(io.cwd, typeof values.out === "string" ? values.out : ".playclips/demo");
-  const tools = await locateMediaTools({ FFMPEG_PATH: io.env.FFMPEG_PATH, FFPROBE_PATH: io.env.FFPROBE_PATH, PATH: io.env.PATH });
+  // Only the binaries, from the environment: demo takes no pipeline settings, so a config file cannot break it.
+  const tools = await locateMediaTools({ ffmpegPath: io.env.FFMPEG_PATH, ffprobePath: io.env.FFPROBE_PATH, searchPath: io.env.PATH });
   const demo = await generateDemo(tools, {
     outDir,
-    games: values.games === undefined ? undefined : positiveInt("games", values.games, 1, 50),
+    games: values.games === undefined ? undefined : wholeNumber("games", values.games, 1, 50),
     minutes: values.minutes === undefined ? undefined : positiveNumber("minutes", values.minutes),
-    width: values.width === undefined ? undefined : positiveInt("width", values.width, 16, 7680),
-    height: values.height === undefined ? undefined : positiveInt("height", values.height, 16, 4320),
-    fps: values.fps === undefined ? undefined : positiveInt("fps", values.fps, 1, 60),
+    width: values.width === undefined ? undefined : wholeNumber("width", values.width, 16, 7680),
+    height: values.height === undefined ? undefined : wholeNumber("height", values.height, 16, 4320),
+    fps: values.fps === undefined ? undefined : wholeNumber("fps", values.fps, 1, 60),
     seed: typeof values.seed === "string" ? values.seed : undefined,
     onProgress: (message) => io.stderr.write(`${message}\n`),
   });

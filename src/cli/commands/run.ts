@@ -1,9 +1,11 @@
 import { ValidationError } from "../../domain/errors.js";
 import { assertSafeId } from "../../domain/ids.js";
 import { runBatch, type BatchResult } from "../../pipeline/run-batch.js";
+import { openPipeline } from "../../config/open-pipeline.js";
+import { scrubSecrets } from "../../config/secrets.js";
+import { loadSettings } from "../../config/settings.js";
+import { ALL_GROUPS, settingsHelp } from "../../config/settings-table.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
-import { resolveConfig, scrubSecrets } from "../config.js";
-import { createPipelineContext } from "../pipeline-context.js";
 import { createProgressReporter } from "../progress.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
@@ -18,7 +20,8 @@ manifest.json, training_data.jsonl and validation_data.jsonl.
   --force             re-cut clips an earlier run already made
   --json              print the batch result as JSON instead of a table
   --config FILE       settings file (default ./playclips.config.json)
-  (run \`playclips config\` to see every setting and where it came from)`;
+
+${settingsHelp(ALL_GROUPS)}`;
 
 export async function runCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseFlags(args, {
@@ -28,31 +31,28 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
     force: { type: "boolean" },
     json: { type: "boolean" },
   });
-  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const games = listFlag(values.games);
   if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
   if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
   for (const id of games) assertSafeId("game id", id);
 
-  const reporterBox: { onEvent?: ReturnType<typeof createProgressReporter>["onEvent"] } = {};
-  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, {
-    cwd: io.cwd,
-    reuse: values.force !== true,
-    onEvent: (event) =>
-      reporterBox.onEvent?.(event.type === "game-error" ? { ...event, error: scrubSecrets(event.error, io.env, values) } : event),
-    signal: io.signal,
-  });
-  const gameIds = values.all ? await ctx.plays.listGames() : games;
-  if (gameIds.length === 0) throw new ValidationError(`${ctx.plays.name} has no games`);
-
-  const reporter = createProgressReporter(io.stderr, gameIds);
-  reporterBox.onEvent = reporter.onEvent;
+  const pipeline = await openPipeline(settings, io.cwd);
+  const { plays } = pipeline.backends;
   let batch: BatchResult;
   try {
-    batch = await runBatch(gameIds, ctx, { gameConcurrency });
+    const gameIds = values.all ? await plays.listGames() : games;
+    if (gameIds.length === 0) throw new ValidationError(`${plays.name} has no games`);
+    const reporter = createProgressReporter(io.stderr, gameIds);
+    batch = await runBatch(gameIds, pipeline, {
+      gameConcurrency: settings.limits.gameConcurrency,
+      reuse: values.force !== true,
+      onEvent: (event) =>
+        reporter.onEvent(event.type === "game-error" ? { ...event, error: scrubSecrets(event.error, io.env, values) } : event),
+      signal: io.signal,
+    }).finally(() => reporter.stop());
   } finally {
-    reporter.stop();
-    await ctx.plays.close?.();
+    await plays.close?.();
   }
   const report = values.json ? JSON.stringify(batch, null, 2) : summary(batch);
   io.stdout.write(`${scrubSecrets(report, io.env, values)}\n`);

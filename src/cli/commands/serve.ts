@@ -1,10 +1,14 @@
 import { createGameHandler, type RequestOutcome } from "../../interfaces/http/handler.js";
 import { startHttpServer } from "../../interfaces/http/node-server.js";
 import { processGame } from "../../pipeline/process-game.js";
+import type { RunOptions } from "../../pipeline/parts.js";
 import { createPool } from "../../pipeline/pool.js";
-import { parseFlags, positiveInt, positiveNumber, settingFlags } from "../args.js";
-import { resolveConfig, scrubSecrets } from "../config.js";
-import { createPipelineContext } from "../pipeline-context.js";
+import { openPipeline } from "../../config/open-pipeline.js";
+import { scrubSecrets } from "../../config/secrets.js";
+import { loadSettings } from "../../config/settings.js";
+import { positiveNumber, wholeNumber } from "../../config/validate.js";
+import { ALL_GROUPS, settingsHelp } from "../../config/settings-table.js";
+import { parseFlags, settingFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
 
 export const SERVE_HELP = `playclips serve [--port N] [--host H] [--grace SECONDS] [options]
@@ -22,9 +26,10 @@ On SIGTERM or SIGINT: refuses new games, waits for running ones, then exits.
   --grace SECONDS     how long to wait for running games on shutdown (default 30)
   --force             re-cut clips an earlier run already made
   --config FILE       settings file (default ./playclips.config.json)
-  (every setting flag of \`playclips run\` applies; see \`playclips config\`)
 
-PLAYCLIPS_TOKEN, when set, must be sent as Authorization: Bearer <token>.`;
+PLAYCLIPS_TOKEN, when set, must be sent as Authorization: Bearer <token>.
+
+${settingsHelp(ALL_GROUPS)}`;
 
 export async function serveCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseFlags(args, {
@@ -34,18 +39,18 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     grace: { type: "string" },
     force: { type: "boolean" },
   });
-  const port = positiveInt("port", values.port ?? (io.env.PORT || 8080), 0, 65535);
+  const port = wholeNumber("port", values.port ?? (io.env.PORT || 8080), 0, 65535);
   const host = typeof values.host === "string" ? values.host : "0.0.0.0";
   const graceMs = values.grace === undefined ? 30_000 : positiveNumber("grace", values.grace) * 1000;
   const token = io.env.PLAYCLIPS_TOKEN || undefined;
-  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const scrub = (message: string): string => scrubSecrets(token ? message.split(token).join("[redacted]") : message, io.env, values);
   const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
 
   // Aborted only when the grace period runs out, so ffmpeg children do not outlive the server.
   const abandon = new AbortController();
-  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, {
-    cwd: io.cwd,
+  const pipeline = await openPipeline(settings, io.cwd);
+  const run: RunOptions = {
     reuse: values.force !== true,
     signal: abandon.signal,
     onEvent: (event) => {
@@ -53,10 +58,10 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       else if (event.type === "game-done") log(`game ${event.gameId}: ${event.result.status}, ${event.result.successful_clips} clips ok, ${event.result.failed_clips} failed`);
       else if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
     },
-  });
-  const games = createPool(gameConcurrency);
+  };
+  const games = createPool(settings.limits.gameConcurrency);
   const handler = createGameHandler({
-    runGame: (gameId) => games.run(() => processGame(gameId, ctx)),
+    runGame: (gameId) => games.run(() => processGame(gameId, pipeline, run)),
     token,
     scrub,
     onOutcome: (o: RequestOutcome) =>
@@ -71,7 +76,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   try {
     server = await startHttpServer(handler, { port, host });
   } catch (error) {
-    await ctx.plays.close?.();
+    await pipeline.backends.plays.close?.();
     throw error;
   }
   // Tests and wrappers read the port from this line when they pass --port 0.
@@ -96,7 +101,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     abandon.abort(new Error("server shut down"));
     await handler.drain(5000);
   }
-  await ctx.plays.close?.();
+  await pipeline.backends.plays.close?.();
   log("stopped");
   return abandoned > 0 ? 1 : 0;
 }

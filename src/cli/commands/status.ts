@@ -2,9 +2,10 @@ import { ValidationError } from "../../domain/errors.js";
 import { assertSafeId } from "../../domain/ids.js";
 import { createGameQueue } from "../../orchestration/queue.js";
 import { readGameStatus, type GameStatusReport } from "../../pipeline/status.js";
-import { openConfiguredStore } from "../backends.js";
+import { openSettingsStore } from "../../config/open-pipeline.js";
+import { loadSettings } from "../../config/settings.js";
+import { settingsHelp } from "../../config/settings-table.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
-import { resolveConfig } from "../config.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
 
@@ -14,7 +15,9 @@ Reports complete / failed / pending per game from the output store alone:
 both JSONL files present = complete; a manifest that says failed = failed.
 With --queue-url, also each game's job in the queue (created, active,
 retry, completed, failed) and its retry count.
-Exits 0 when every game is complete, 1 when any failed, 3 when some pending.`;
+Exits 0 when every game is complete, 1 when any failed, 3 when some pending.
+
+${settingsHelp(["stores"])}`;
 
 export async function statusCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseFlags(args, {
@@ -23,11 +26,11 @@ export async function statusCommand(args: string[], io: CommandIo): Promise<numb
     json: { type: "boolean" },
     "queue-url": { type: "string" },
   });
-  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const games = listFlag(values.games);
   if (games.length === 0) throw new ValidationError("no games: pass --games a,b,c");
   games.forEach((id) => assertSafeId("game id", id));
-  const store = await openConfiguredStore(config.values, "out", io.cwd);
+  const store = await openSettingsStore(settings, "out", io.cwd);
   const reports: Array<GameStatusReport & { job?: { state: string; retry_count: number } | null }> = await Promise.all(
     games.map((id) => readGameStatus(store, id)),
   );

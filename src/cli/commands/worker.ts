@@ -1,12 +1,15 @@
 import { hostname } from "node:os";
 import { StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
 import { createGameQueue, scrubUrlPassword } from "../../orchestration/queue.js";
+import type { RunOptions } from "../../pipeline/parts.js";
 import { processGame } from "../../pipeline/process-game.js";
 import type { ObjectStore } from "../../stores/object-store.js";
-import { parseFlags, positiveNumber, settingFlags } from "../args.js";
-import { resolveConfig, scrubSecrets } from "../config.js";
-import { queueUrl } from "../backends.js";
-import { createPipelineContext } from "../pipeline-context.js";
+import { openPipeline } from "../../config/open-pipeline.js";
+import { scrubSecrets } from "../../config/secrets.js";
+import { loadSettings, queueUrlOf } from "../../config/settings.js";
+import { positiveNumber } from "../../config/validate.js";
+import { ALL_GROUPS, settingsHelp } from "../../config/settings-table.js";
+import { parseFlags, settingFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
 
 export const WORKER_HELP = `playclips worker [--queue-url postgres://…] [--concurrency N] [--grace S] [options]
@@ -25,7 +28,8 @@ the grace period, hands the rest back to the queue, exits 0.
   --maintenance-interval S  how often expired jobs (dead workers) are noticed (default 60)
   --queue-schema NAME       pg-boss schema (default pgboss)
   --config FILE             settings file (default ./playclips.config.json)
-  (every setting flag of \`playclips run\` applies; see \`playclips config\`)`;
+
+${settingsHelp(ALL_GROUPS)}`;
 
 export async function workerCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseFlags(args, {
@@ -35,8 +39,8 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
     grace: { type: "string" },
     "maintenance-interval": { type: "string" },
   });
-  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
-  const url = queueUrl(values["queue-url"], config.values);
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const url = queueUrlOf(values["queue-url"], settings);
   if (url === null) throw new ValidationError("no queue: pass --queue-url postgres://… or set DATABASE_URL");
   const graceMs = positiveNumber("grace", values.grace ?? 60) * 1000;
   const maintenance = positiveNumber("maintenance-interval", values["maintenance-interval"] ?? 60);
@@ -46,13 +50,11 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
   const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} worker ${workerId}: ${scrub(message)}\n`);
 
   // One context for the worker's life: backends are opened once, and clips of all its games share one ffmpeg pool.
-  const { ctx, gameConcurrency } = await createPipelineContext(config, io.env, {
-    cwd: io.cwd,
-    reuse: true,
-    onEvent: (event) => {
-      if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
-    },
-  });
+  const pipeline = await openPipeline(settings, io.cwd);
+  const gameConcurrency = settings.limits.gameConcurrency;
+  const onEvent: RunOptions["onEvent"] = (event) => {
+    if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
+  };
   const queue = await createGameQueue({
     connectionString: url,
     schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
@@ -69,7 +71,8 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
       log(`game ${job.gameId}: started (job ${job.id}, attempt ${job.retryCount + 1})`);
       // pg-boss gives the job to another worker once it expires: stop this run then, so two never overlap.
       const signal = AbortSignal.any([abandon.signal, AbortSignal.timeout(Math.max(1, job.expireInSeconds) * 1000)]);
-      const run = processGame(job.gameId, { ...ctx, signal, output: refuseWritesAfter(ctx.output, signal) });
+      const backends = { ...pipeline.backends, output: refuseWritesAfter(pipeline.backends.output, signal) };
+      const run = processGame(job.gameId, { ...pipeline, backends }, { onEvent, signal });
       running.add(run);
       try {
         const result = await run;
@@ -93,7 +96,7 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
   await queue.stop({ graceMs });
   abandon.abort();
   await Promise.allSettled([...running]);
-  await ctx.plays.close?.();
+  await pipeline.backends.plays.close?.();
   log("stopped");
   return 0;
 }

@@ -43,6 +43,8 @@ export interface RangeStats {
 }
 
 const MiB = 1024 * 1024;
+/** Memory for one opened video's blocks when the caller does not say; the `cacheMb` setting's default. */
+export const DEFAULT_CACHE_BYTES = 32 * MiB;
 
 /**
  * The blocks of ONE object of a store, shared by every reader of it. This is
@@ -72,7 +74,7 @@ export class BlockCache {
     options: BlockCacheOptions = {},
   ) {
     this.blockBytes = options.blockBytes ?? MiB;
-    this.budget = options.budgetBytes ?? 32 * MiB;
+    this.budget = options.budgetBytes ?? DEFAULT_CACHE_BYTES;
     this.attempts = options.attempts ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 60_000;

@@ -26,9 +26,11 @@
  * rerun keeps the clips already made). `playclips serve` has neither.
  */
 import { http, type Request, type Response } from "@google-cloud/functions-framework";
-import { resolveConfig, scrubSecrets } from "../../cli/config.js";
-import { createPipelineContext } from "../../cli/pipeline-context.js";
+import { openPipeline } from "../../config/open-pipeline.js";
+import { scrubSecrets } from "../../config/secrets.js";
+import { loadSettings } from "../../config/settings.js";
 import { errorMessage } from "../../domain/errors.js";
+import type { RunOptions } from "../../pipeline/parts.js";
 import { processGame } from "../../pipeline/process-game.js";
 import { createGameHandler, type GameHandler } from "./handler.js";
 
@@ -38,19 +40,18 @@ let handlerPromise: Promise<GameHandler> | null = null;
 
 /** Built on the first request, not at import, so a deploy with a bad setting still starts and says why. */
 async function buildHandler(env: NodeJS.ProcessEnv): Promise<GameHandler> {
-  const config = await resolveConfig({}, env, { cwd: process.cwd() });
+  const { settings } = await loadSettings({}, env, { cwd: process.cwd() });
   const token = env.PLAYCLIPS_TOKEN || undefined;
   const scrub = (message: string): string => scrubSecrets(token ? message.split(token).join("[redacted]") : message, env);
-  const { ctx } = await createPipelineContext(config, env, {
-    cwd: process.cwd(),
-    reuse: true,
+  const pipeline = await openPipeline(settings, process.cwd());
+  const run: RunOptions = {
     onEvent: (event) => {
       if (event.type === "game-done") console.log(`game ${event.gameId}: ${event.result.status}`);
       if (event.type === "camera-failed") console.warn(scrub(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`));
     },
-  });
+  };
   return createGameHandler({
-    runGame: (gameId) => processGame(gameId, ctx),
+    runGame: (gameId) => processGame(gameId, pipeline, run),
     token,
     scrub,
     onOutcome: (o) =>

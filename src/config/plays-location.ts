@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import { ValidationError } from "../domain/errors.js";
 import type { PlaySource } from "../sources/play-source.js";
-import type { ObjectStore } from "../stores/object-store.js";
-import type { RawConfig } from "./config.js";
+import type { RawConfig } from "./resolve.js";
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
@@ -51,35 +50,4 @@ export async function openPlaySource(location: PlaysLocation): Promise<PlaySourc
     case "embedded":
       return (await import("../sources/embedded.js")).createEmbeddedPlaySource({ dataDir: location.dataDir });
   }
-}
-
-/** The videos or output location a configuration names, opened as a store. */
-export function openConfiguredStore(values: RawConfig, which: "videos" | "out", cwd: string): Promise<ObjectStore> {
-  const location = values[which];
-  if (typeof location !== "string" || location === "") throw new ValidationError(`--${which} is required`);
-  return openStore(location, { cwd, gcsEndpoint: typeof values.gcsEndpoint === "string" ? values.gcsEndpoint : undefined });
-}
-
-/** The queue's Postgres: --queue-url, else DATABASE_URL / --database-url; null when neither is set. */
-export function queueUrl(flag: unknown, values: RawConfig): string | null {
-  const url = typeof flag === "string" && flag !== "" ? flag : values.databaseUrl;
-  return typeof url === "string" && url !== "" ? url : null;
-}
-
-/** A store from a location: gs://bucket[/prefix] or a local folder. */
-export async function openStore(location: string, options: { cwd: string; gcsEndpoint?: string }): Promise<ObjectStore> {
-  if (location.startsWith("gs://")) {
-    const [bucket = "", ...rest] = location.slice("gs://".length).split("/");
-    if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) {
-      throw new ValidationError(`${JSON.stringify(location)} does not name a valid bucket: use gs://bucket or gs://bucket/prefix`);
-    }
-    const prefix = rest.filter((p) => p !== "").join("/");
-    const { createGcsStore } = await import("../stores/gcs.js");
-    return createGcsStore({ bucket, prefix: prefix || undefined, apiEndpoint: options.gcsEndpoint });
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
-    throw new ValidationError(`${JSON.stringify(location)}: only local folders and gs:// buckets are supported`);
-  }
-  const { createLocalStore } = await import("../stores/local.js");
-  return createLocalStore({ root: resolve(options.cwd, location) });
 }

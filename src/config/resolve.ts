@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ValidationError, errorMessage } from "../domain/errors.js";
-import { SETTINGS, type SettingKey, type SettingSpec } from "./settings.js";
+import { SETTINGS, type SettingKey, type SettingSpec } from "./settings-table.js";
 
 export type ConfigValue = string | number | boolean;
 export type RawConfig = Partial<Record<SettingKey, ConfigValue>>;
@@ -98,62 +98,4 @@ export async function resolveConfig(
     }
   }
   return { values, origins, file: fromFile ? file : null };
-}
-
-/** The configuration as `playclips config` prints it: secrets never shown. */
-export function redactedConfig(config: ResolvedConfig): Record<string, { value: ConfigValue; from: ConfigOrigin }> {
-  const shown: Record<string, { value: ConfigValue; from: ConfigOrigin }> = {};
-  for (const spec of SETTINGS as readonly SettingSpec[]) {
-    const key = spec.key as SettingKey;
-    const value = config.values[key];
-    const from = config.origins[key];
-    if (value === undefined || !from) continue;
-    const isUrl = typeof value === "string" && /^postgres(ql)?:\/\//.test(value);
-    shown[key] = { value: spec.secret || isUrl ? redact(value) : value, from };
-  }
-  return shown;
-}
-
-/** A URL keeps its host so people can tell which database it is; everything else secret is hidden. */
-function redact(value: ConfigValue): string {
-  if (typeof value === "string" && /^postgres(ql)?:\/\//.test(value)) {
-    try {
-      const url = new URL(value);
-      return `${url.protocol}//${url.username ? "[redacted]@" : ""}${url.host}${url.pathname}`;
-    } catch {
-      return "[redacted]";
-    }
-  }
-  return "[redacted]";
-}
-
-/**
- * Replaces every secret the environment holds (keys, database passwords) in a
- * message, so that an error a library builds from its inputs cannot leak one.
- */
-export function scrubSecrets(message: string, env: NodeJS.ProcessEnv, flags: Record<string, unknown> = {}): string {
-  let out = message;
-  for (const secret of secretValues(env, flags)) out = out.split(secret).join("[redacted]");
-  return out;
-}
-
-function secretValues(env: NodeJS.ProcessEnv, flags: Record<string, unknown>): string[] {
-  const secrets: string[] = [];
-  for (const spec of SETTINGS as readonly SettingSpec[]) {
-    for (const value of [flags[spec.flag], ...(spec.env ?? []).map((name) => env[name])]) {
-      if (typeof value !== "string" || value === "") continue;
-      // A plays URL is not a secret as a whole, but its password is.
-      if (spec.secret) secrets.push(value);
-      if (/^postgres(ql)?:\/\//.test(value)) {
-        try {
-          const password = decodeURIComponent(new URL(value).password);
-          if (password) secrets.push(password);
-        } catch {
-          // An unparsable URL is already covered as a whole.
-        }
-      }
-    }
-  }
-  // Longest first, so a URL is replaced whole before its password alone.
-  return secrets.sort((a, b) => b.length - a.length);
 }

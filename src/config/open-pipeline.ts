@@ -1,0 +1,38 @@
+import { locateMediaTools } from "../extraction/locate.js";
+import type { Backends, Pipeline } from "../pipeline/parts.js";
+import { createPool } from "../pipeline/pool.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { openStore } from "./open-store.js";
+import { openPlaySource } from "./plays-location.js";
+import type { Settings } from "./settings.js";
+
+/** The videos or output store the settings name. */
+export function openSettingsStore(settings: Settings, which: "videos" | "out", cwd: string): Promise<ObjectStore> {
+  return openStore(settings.stores[which], { cwd, gcsEndpoint: settings.stores.gcsEndpoint });
+}
+
+/** Opens every backend the settings name; the caller closes `plays` when done. */
+export async function openBackends(settings: Settings, cwd: string): Promise<Backends> {
+  const tools = await locateMediaTools(settings.tools);
+  const videos = await openSettingsStore(settings, "videos", cwd);
+  const output = await openSettingsStore(settings, "out", cwd);
+  const plays = await openPlaySource(settings.plays);
+  return { plays, videos, output, tools, tempDir: settings.stores.tempDir };
+}
+
+/** The pipeline's parts from the settings: what every entry point (CLI, serve, worker, function) runs games with. */
+export async function openPipeline(settings: Settings, cwd: string): Promise<Pipeline> {
+  const size = settings.limits.clipConcurrency;
+  return {
+    backends: await openBackends(settings, cwd),
+    cut: settings.cut,
+    reads: settings.reads,
+    dataset: settings.dataset,
+    limits: {
+      clipPool: createPool(size),
+      // As many uploads as cuts: temp then holds at most twice the clip pool's clips.
+      uploadPool: createPool(size),
+      clipTimeoutMs: settings.limits.clipTimeoutMs,
+    },
+  };
+}

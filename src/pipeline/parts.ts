@@ -1,0 +1,81 @@
+import type { LineTemplates } from "../domain/jsonl.js";
+import type { SplitOptions } from "../domain/split.js";
+import type { ClipRecord, CutMode, GameResult, JsonlFormat } from "../domain/types.js";
+import type { MediaTools } from "../extraction/tools.js";
+import type { PlaySource } from "../sources/play-source.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import type { Pool } from "./pool.js";
+import type { SourceReads } from "./source-video.js";
+
+export type { SourceReads };
+
+/** What happens while games run; entry points turn these into progress and logs. */
+export type PipelineEvent =
+  | { type: "game-start"; gameId: string }
+  | { type: "game-planned"; gameId: string; clips: number; rejectedPlays: number }
+  | { type: "camera-failed"; gameId: string; camera: string; reason: string }
+  | { type: "clip-done"; gameId: string; clip: ClipRecord }
+  | { type: "game-done"; gameId: string; result: GameResult }
+  | { type: "game-error"; gameId: string; error: string };
+
+/** Where things are read from and written to; opened by an entry point, never by the core. */
+export interface Backends {
+  plays: PlaySource;
+  /** The bucket holding Games/{game_id}/{CAMERA}.mp4. */
+  videos: ObjectStore;
+  /** The bucket receiving games/{game_id}/… */
+  output: ObjectStore;
+  tools: MediaTools;
+  /** Scratch folder for clips being cut and whole downloads. */
+  tempDir: string;
+}
+
+/** How clips are cut and checked. maxHeight/maxFps need a full re-encode. */
+export interface CutSettings {
+  mode: CutMode;
+  maxHeight?: number;
+  maxFps?: number;
+  /** Seconds a clip's duration may differ from its play's. */
+  toleranceSec: number;
+}
+
+/** How the JSONL files are made. */
+export interface DatasetSettings {
+  split: SplitOptions;
+  format: JsonlFormat;
+  templates: LineTemplates;
+}
+
+/** Bounds shared by every game of a process. */
+export interface Limits {
+  /** Bounds concurrent ffmpeg processes across all games. */
+  clipPool: Pool;
+  /**
+   * Bounds uploads running at once, and so the cut clips waiting in temp for
+   * one. Uploads never hold a clip slot.
+   */
+  uploadPool: Pool;
+  /** One ffmpeg/ffprobe run longer than this is killed. */
+  clipTimeoutMs: number;
+}
+
+/**
+ * Everything a process sets up once to run games: small typed parts, so a
+ * function that needs only the cut settings says so in its signature. The
+ * core reads no environment and opens nothing on its own.
+ */
+export interface Pipeline {
+  backends: Backends;
+  cut: CutSettings;
+  reads: SourceReads;
+  dataset: DatasetSettings;
+  limits: Limits;
+}
+
+/** What one run of a game (or batch) is told by its caller. */
+export interface RunOptions {
+  /** Keep good clips of an earlier run (default true); false re-cuts everything. */
+  reuse?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: PipelineEvent) => void;
+}
