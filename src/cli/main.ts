@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { PlayclipsError, ValidationError, errorMessage } from "../domain/errors.js";
 import { BATCH_HELP, batchCommand } from "./commands/batch.js";
 import { CHECK_GAMES_HELP, checkGamesCommand } from "./commands/check-games.js";
 import { CONFIG_HELP, configCommand } from "./commands/config.js";
+import { DATASET_HELP, datasetCommand } from "./commands/dataset.js";
 import { DB_HELP, dbCommand } from "./commands/db.js";
 import { scrubSecrets } from "../config/secrets.js";
 import { DEMO_HELP, demoCommand } from "./commands/demo.js";
@@ -11,6 +11,7 @@ import { RUN_HELP, runCommand } from "./commands/run.js";
 import { SERVE_HELP, serveCommand } from "./commands/serve.js";
 import { STATUS_HELP, statusCommand } from "./commands/status.js";
 import { WORKER_HELP, workerCommand } from "./commands/worker.js";
+import { playclipsVersion } from "../version.js";
 
 const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise<number>; help: string }> = {
   demo: { run: demoCommand, help: DEMO_HELP },
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise
   serve: { run: serveCommand, help: SERVE_HELP },
   batch: { run: batchCommand, help: BATCH_HELP },
   worker: { run: workerCommand, help: WORKER_HELP },
+  dataset: { run: datasetCommand, help: DATASET_HELP },
 };
 
 const USAGE = `playclips: basketball game videos + annotated plays → a Vertex AI video dataset
@@ -38,13 +40,9 @@ commands:
   serve    serve the Cloud Function contract over HTTP (POST {"game_id"})
   batch    run games locally, over HTTP or through the queue, then wait for their datasets
   worker   take games from the Postgres queue and run them (any number of machines)
+  dataset  build | predict-requests | score: one Vertex AI tuning dataset from many games, and its score
 
 playclips <command> --help for a command's options.`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
 
 /** The CLI entry point: resolves everything from argv and env, returns the exit code. */
 export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise<number> {
@@ -61,7 +59,7 @@ export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-v") {
-    full.stdout.write(`${version()}\n`);
+    full.stdout.write(`${playclipsVersion()}\n`);
     return 0;
   }
   const command = COMMANDS[name];

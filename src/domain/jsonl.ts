@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { geminiTuningLine, type MediaResolution, type VideoOffsets } from "./gemini.js";
 import type { Camera, JsonlFormat, Play } from "./types.js";
 
 export const JSONL_FORMATS: readonly JsonlFormat[] = ["gemini", "seed"];
@@ -22,6 +23,8 @@ export interface DatasetClip {
   play: Play;
   camera: Camera;
   uri: string;
+  /** The play's part of the clip, when the clip holds more than the play (copy mode). */
+  offsets?: VideoOffsets | null;
 }
 
 /** The values a template can name: the play's columns, its metadata, and a few derived ones. */
@@ -67,7 +70,9 @@ export function unknownTemplateNames(templates: LineTemplates, plays: readonly P
 }
 
 /** One JSONL line (without newline) in the chosen format. */
-export function datasetLine(clip: DatasetClip, format: JsonlFormat, templates: LineTemplates): string {
+export function datasetLine(
+  clip: DatasetClip, format: JsonlFormat, templates: LineTemplates, mediaResolution?: MediaResolution | null,
+): string {
   const fields = templateFields(clip.play, clip.camera);
   const prompt = renderTemplate(templates.prompt, fields);
   if (format === "seed") {
@@ -76,20 +81,16 @@ export function datasetLine(clip: DatasetClip, format: JsonlFormat, templates: L
   }
   // Vertex AI Gemini supervised tuning: a user turn with the video and the
   // prompt, and the model turn it should learn to answer with.
-  return JSON.stringify({
-    contents: [
-      {
-        role: "user",
-        parts: [{ fileData: { mimeType: "video/mp4", fileUri: clip.uri } }, { text: prompt }],
-      },
-      { role: "model", parts: [{ text: renderTemplate(templates.label, fields) }] },
-    ],
+  return geminiTuningLine({
+    uri: clip.uri, prompt, label: renderTemplate(templates.label, fields), offsets: clip.offsets, mediaResolution,
   });
 }
 
 /** The whole file: one line per clip, newline-terminated, empty string for no clips. */
-export function datasetJsonl(clips: readonly DatasetClip[], format: JsonlFormat, templates: LineTemplates): string {
-  return clips.map((clip) => `${datasetLine(clip, format, templates)}\n`).join("");
+export function datasetJsonl(
+  clips: readonly DatasetClip[], format: JsonlFormat, templates: LineTemplates, mediaResolution?: MediaResolution | null,
+): string {
+  return clips.map((clip) => `${datasetLine(clip, format, templates, mediaResolution)}\n`).join("");
 }
 
 export function assertJsonlFormat(value: string): JsonlFormat {

@@ -78,6 +78,14 @@ export interface ClipRecord {
   cutMode: CutMode;
   /** Seconds from the clip's first frame to the play's start: 0 except for copy, which starts at a keyframe. */
   offset: number | null;
+  /**
+   * The play's START and END on the clip file's own timeline (as a player
+   * seeks, t = 0 the file's start), for clips that hold more than the play
+   * (copy): written to Gemini lines as videoMetadata. Absent otherwise.
+   */
+  videoOffsets?: { start: number; end: number } | null;
+  /** sha256 of the clip's bytes as published, so a later reader can tell a changed clip. */
+  sha256?: string | null;
   fallbackReason: string | null;
   status: ClipStatus;
   reason: string | null;
@@ -100,6 +108,8 @@ export interface CameraRecord {
   fetch: "local" | "range" | "full" | null;
   /** Bytes read from the store for this camera (ranged reads), when known. */
   bytesFetched: number | null;
+  /** The video's identity as its store reports it (GCS generation, or size and mtime), when known. */
+  identity?: string | null;
 }
 
 export type GameStatus = "complete" | "partial" | "failed";

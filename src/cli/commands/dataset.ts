@@ -1,0 +1,133 @@
+import { ValidationError } from "../../domain/errors.js";
+import { assertSafeId } from "../../domain/ids.js";
+import { MEDIA_RESOLUTIONS, type MediaResolution } from "../../domain/gemini.js";
+import { assertSplitRatio } from "../../domain/split.js";
+import { buildDatasetFromGames } from "../../dataset/build.js";
+import { SPLIT_BYS, type SplitBy } from "../../dataset/model.js";
+import { assertDatasetName, datasetKeys } from "../../dataset/publish.js";
+import { tuningJobCall } from "../../dataset/tuning-call.js";
+import { DEFAULT_PRICE } from "../../dataset/vertex-limits.js";
+import { playclipsVersion } from "../../version.js";
+import { listFlag, parseFlags, positiveNumber, settingFlags } from "../args.js";
+import { openConfiguredStore } from "../backends.js";
+import { resolveConfig } from "../config.js";
+import type { CommandIo } from "./io.js";
+import { PREDICT_HELP, predictRequestsCommand, SCORE_HELP, scoreCommand } from "./dataset-score.js";
+
+const BUILD_HELP = `playclips dataset build NAME (--games a,b,c | --all) [options]
+
+Merges the games' published clips and labels (nothing is cut) into one
+Vertex AI tuning dataset under OUT/datasets/NAME/: training_data.jsonl,
+validation_data.jsonl, dataset.json (every example) and README.md (the card).
+Every example is checked against Vertex AI's limits first; a violation
+stops the build and writes nothing.
+
+  --games LIST            game ids; --all takes every game with a manifest in OUT
+  --split-by game|play    game (default): whole games per side, so validation
+                          measures unseen games; play: by play, cameras together
+  --split-ratio R         share of examples in training (default 0.8)
+  --split-seed S          seed of the split (default "playclips")
+  --media-resolution low|medium|high  written on every line (default: the
+                          games' own, else low)
+  --allow-local           accept file:// clip URIs (for trying things out;
+                          Vertex AI reads only gs://)
+  --drop-invalid          leave out examples over a limit (listed in the card);
+                          refused when more than 10% would go
+  --price-per-million USD --price-date YYYY-MM-DD  tuning price for the cost
+                          estimate (default ${DEFAULT_PRICE.usdPerMillionTokens} as of ${DEFAULT_PRICE.asOf})
+  --force                 replace a dataset of the same name built from other inputs
+  --out DIR|gs://…        where games are read and the dataset written
+  --json                  print dataset.json's summary as JSON`;
+
+export const DATASET_HELP = `playclips dataset <build|predict-requests|score> NAME …
+
+${BUILD_HELP}
+
+${PREDICT_HELP}
+
+${SCORE_HELP}`;
+
+export async function datasetCommand(args: string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === "build") return buildCommand(rest, io);
+  if (sub === "predict-requests") return predictRequestsCommand(rest, io);
+  if (sub === "score") return scoreCommand(rest, io);
+  throw new ValidationError(`unknown dataset command ${JSON.stringify(sub ?? "")}: use build, predict-requests or score (playclips dataset --help)`);
+}
+
+async function buildCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    ...settingFlags(),
+    games: { type: "string" },
+    all: { type: "boolean" },
+    "split-by": { type: "string" },
+    "media-resolution": { type: "string" },
+    "allow-local": { type: "boolean" },
+    "drop-invalid": { type: "boolean" },
+    "price-per-million": { type: "string" },
+    "price-date": { type: "string" },
+    force: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  const name = datasetName(positionals, "build");
+  const games = listFlag(values.games);
+  if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
+  if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
+  games.forEach((id) => assertSafeId("game id", id));
+  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const store = await openConfiguredStore(config.values, "out", io.cwd);
+  const { doc, changed } = await buildDatasetFromGames(store, {
+    name,
+    games: values.all ? "all" : games,
+    settings: {
+      splitBy: oneOf("split-by", values["split-by"] ?? "game", SPLIT_BYS) as SplitBy,
+      splitRatio: assertSplitRatio(Number(config.values.splitRatio ?? 0.8)),
+      splitSeed: String(config.values.splitSeed ?? "playclips"),
+      mediaResolution: values["media-resolution"] === undefined ? null : (oneOf("media-resolution", values["media-resolution"], MEDIA_RESOLUTIONS) as MediaResolution),
+      allowLocal: values["allow-local"] === true,
+      dropInvalid: values["drop-invalid"] === true,
+      price: {
+        usdPerMillionTokens: values["price-per-million"] === undefined ? DEFAULT_PRICE.usdPerMillionTokens : positiveNumber("price-per-million", values["price-per-million"]),
+        asOf: values["price-date"] === undefined ? DEFAULT_PRICE.asOf : isoDate(values["price-date"]),
+        source: DEFAULT_PRICE.source,
+      },
+    },
+    force: values.force === true,
+    playclipsVersion: playclipsVersion(),
+  });
+  const keys = datasetKeys(name);
+  if (values.json) {
+    const { examples: _examples, ...summary } = doc;
+    io.stdout.write(`${JSON.stringify({ ...summary, changed }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(
+    `dataset ${name}: ${doc.counts.training} training + ${doc.counts.validation} validation examples from ${doc.counts.games} games` +
+      `${doc.counts.dropped ? `, ${doc.counts.dropped} left out (see README.md)` : ""}; ` +
+      `about ${doc.tokens.training} training tokens ≈ USD ${doc.tokens.estimatedEpochUsd.toFixed(2)} per epoch` +
+      `${changed ? "" : " (unchanged: already built from the same inputs)"}\n` +
+      `  ${store.uri(keys.card)}\n\nStart the tuning job:\n${tuningJobCall(name, doc.files.training.uri, doc.files.validation.uri)}\n`,
+  );
+  return 0;
+}
+
+export function datasetName(positionals: readonly string[], sub: string): string {
+  if (positionals.length !== 1 || positionals[0] === undefined) {
+    throw new ValidationError(`dataset ${sub} takes exactly one dataset NAME, got ${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(" ")}`);
+  }
+  return assertDatasetName(positionals[0]);
+}
+
+function oneOf(flag: string, value: unknown, allowed: readonly string[]): string {
+  if (typeof value !== "string" || !allowed.includes(value)) {
+    throw new ValidationError(`--${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function isoDate(value: unknown): string {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new ValidationError(`--price-date must be a date like 2025-07-01, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
