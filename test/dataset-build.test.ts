@@ -21,8 +21,8 @@ beforeAll(async () => {
   ws = await createWorkspace(8);
   await ws.writePlays([...GAMES.flatMap((g) => gameRows(g)), { id: "x1", game_id: "failed", angle: "UP", start_timestamp: 1, end_timestamp: 2, play_type: "iso", quarter: 1 }]);
   for (const g of GAMES) await ws.addCameras(g);
-  const ctx = await ws.context();
-  for (const g of [...GAMES, "failed"]) await processGame(g, ctx);
+  const pipeline = await ws.pipeline();
+  for (const g of [...GAMES, "failed"]) await processGame(g, pipeline);
   store = createLocalStore({ root: ws.out });
 }, 120_000);
 afterAll(() => ws?.cleanup());

@@ -83,7 +83,7 @@ describe("dataset build on GCS", () => {
     await ws.writePlays(gameRows("g1"));
     await ws.addCameras("g1");
     for (const camera of CAMERAS) await videos.write(videoKey("g1", camera), { file: join(ws.videos, videoKey("g1", camera)) });
-    expect((await processGame("g1", await ws.context({ videos, output }))).status).toBe("complete");
+    expect((await processGame("g1", await ws.pipeline({ backends: { videos, output } }))).status).toBe("complete");
 
     const request = buildRequest("gcs", "all", { splitBy: "play", allowLocal: false });
     const { doc } = await buildDatasetFromGames(output, request);

@@ -3,7 +3,7 @@ import { geminiTuningLine, type MediaResolution } from "../domain/gemini.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { renderCard } from "./card.js";
 import { collectGames, DatasetInputError, listGamesInStore, type CollectedExample, type CollectedGame } from "./collect.js";
-import type { DatasetDocument, DatasetExample, DatasetSettings, DroppedExample } from "./model.js";
+import type { DatasetDocument, DatasetExample, DatasetBuildSettings, DroppedExample } from "./model.js";
 import { dropWithinLimit, preflight } from "./preflight.js";
 import { datasetKeys, describeFile, publishDataset, readDataset } from "./publish.js";
 import { assignSides } from "./split-examples.js";
@@ -14,7 +14,7 @@ export interface BuildRequest {
   /** Game ids, or "all" for every game with a manifest in the store. */
   games: readonly string[] | "all";
   /** mediaResolution null: the one the games were run with, else "low". */
-  settings: Omit<DatasetSettings, "mediaResolution"> & { mediaResolution: MediaResolution | null };
+  settings: Omit<DatasetBuildSettings, "mediaResolution"> & { mediaResolution: MediaResolution | null };
   force: boolean;
   playclipsVersion: string;
 }
@@ -41,7 +41,7 @@ export async function buildDatasetFromGames(store: ObjectStore, request: BuildRe
     if (error instanceof DatasetInputError) throw new ValidationError(`cannot build dataset ${request.name}: ${error.message}`);
     throw error;
   });
-  const settings: DatasetSettings = { ...request.settings, mediaResolution: request.settings.mediaResolution ?? gamesResolution(games) };
+  const settings: DatasetBuildSettings = { ...request.settings, mediaResolution: request.settings.mediaResolution ?? gamesResolution(games) };
   const collected = games.flatMap((g) => g.examples).sort(exampleOrder);
   let examples = withSides(collected, settings);
 
@@ -126,7 +126,7 @@ function gamesResolution(games: readonly CollectedGame[]): MediaResolution {
   return (named[0] as MediaResolution | undefined) ?? DEFAULT_MEDIA_RESOLUTION;
 }
 
-function withSides(collected: readonly CollectedExample[], settings: DatasetSettings): DatasetExample[] {
+function withSides(collected: readonly CollectedExample[], settings: DatasetBuildSettings): DatasetExample[] {
   const sides = assignSides(collected, { by: settings.splitBy, ratio: settings.splitRatio, seed: settings.splitSeed });
   return collected.map((c) => {
     const seconds = c.offsets ? c.offsets.end - c.offsets.start : c.duration;
@@ -155,7 +155,7 @@ async function refuseOtherInputs(store: ObjectStore, doc: DatasetDocument, force
   const diffs: string[] = [];
   const gamesText = (d: DatasetDocument): string => d.games.map((g) => `${g.game}@${g.finishedAt}`).join(", ");
   if (gamesText(before) !== gamesText(doc)) diffs.push(`games were ${gamesText(before)}, now ${gamesText(doc)}`);
-  for (const key of Object.keys(doc.settings) as Array<keyof DatasetSettings>) {
+  for (const key of Object.keys(doc.settings) as Array<keyof DatasetBuildSettings>) {
     if (JSON.stringify(before.settings[key]) !== JSON.stringify(doc.settings[key])) {
       diffs.push(`${key} was ${JSON.stringify(before.settings[key])}, now ${JSON.stringify(doc.settings[key])}`);
     }

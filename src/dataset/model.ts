@@ -40,7 +40,7 @@ export interface DroppedExample {
   reasons: string[];
 }
 
-export interface DatasetSettings {
+export interface DatasetBuildSettings {
   splitBy: SplitBy;
   splitRatio: number;
   splitSeed: string;
@@ -86,7 +86,7 @@ export interface DatasetDocument {
   version: 1;
   name: string;
   playclips: string;
-  settings: DatasetSettings;
+  settings: DatasetBuildSettings;
   games: GameInput[];
   counts: { training: number; validation: number; dropped: number; games: number; plays: number };
   tokens: { perExampleMax: number; training: number; validation: number; estimatedEpochUsd: number };

@@ -1,16 +1,17 @@
 import { ValidationError } from "../../domain/errors.js";
 import { assertSafeId } from "../../domain/ids.js";
 import { MEDIA_RESOLUTIONS, type MediaResolution } from "../../domain/gemini.js";
-import { assertSplitRatio } from "../../domain/split.js";
 import { buildDatasetFromGames } from "../../dataset/build.js";
 import { SPLIT_BYS, type SplitBy } from "../../dataset/model.js";
 import { assertDatasetName, datasetKeys } from "../../dataset/publish.js";
 import { tuningJobCall } from "../../dataset/tuning-call.js";
 import { DEFAULT_PRICE } from "../../dataset/vertex-limits.js";
 import { playclipsVersion } from "../../version.js";
-import { listFlag, parseFlags, positiveNumber, settingFlags } from "../args.js";
-import { openConfiguredStore } from "../backends.js";
-import { resolveConfig } from "../config.js";
+import { openSettingsStore } from "../../config/open-pipeline.js";
+import { loadSettings } from "../../config/settings.js";
+import { settingsHelp } from "../../config/settings-table.js";
+import { positiveNumber } from "../../config/validate.js";
+import { listFlag, parseFlags, settingFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
 import { PREDICT_HELP, predictRequestsCommand, SCORE_HELP, scoreCommand } from "./dataset-score.js";
 
@@ -37,7 +38,9 @@ stops the build and writes nothing.
                           estimate (default ${DEFAULT_PRICE.usdPerMillionTokens} as of ${DEFAULT_PRICE.asOf})
   --force                 replace a dataset of the same name built from other inputs
   --out DIR|gs://…        where games are read and the dataset written
-  --json                  print dataset.json's summary as JSON`;
+  --json                  print dataset.json's summary as JSON
+
+${settingsHelp(["stores"])}`;
 
 export const DATASET_HELP = `playclips dataset <build|predict-requests|score> NAME …
 
@@ -74,15 +77,15 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
   if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
   if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
   games.forEach((id) => assertSafeId("game id", id));
-  const config = await resolveConfig(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
-  const store = await openConfiguredStore(config.values, "out", io.cwd);
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const store = await openSettingsStore(settings, "out", io.cwd);
   const { doc, changed } = await buildDatasetFromGames(store, {
     name,
     games: values.all ? "all" : games,
     settings: {
       splitBy: oneOf("split-by", values["split-by"] ?? "game", SPLIT_BYS) as SplitBy,
-      splitRatio: assertSplitRatio(Number(config.values.splitRatio ?? 0.8)),
-      splitSeed: String(config.values.splitSeed ?? "playclips"),
+      splitRatio: settings.dataset.split.ratio,
+      splitSeed: settings.dataset.split.seed,
       mediaResolution: values["media-resolution"] === undefined ? null : (oneOf("media-resolution", values["media-resolution"], MEDIA_RESOLUTIONS) as MediaResolution),
       allowLocal: values["allow-local"] === true,
       dropInvalid: values["drop-invalid"] === true,
