@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cutClip, type CutClipRequest } from "../src/extraction/cut-options.js";
+import { cutClip, type CutClipRequest } from "../src/extraction/modes/registry.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import { SAME_FRAME_DB, checkSmartClip } from "../src/extraction/smart-check.js";
 import type { MediaTools } from "../src/extraction/tools.js";

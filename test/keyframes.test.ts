@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn } from "../src/extraction/keyframes.js";
-import { cutCopyClip } from "../src/extraction/cut-copy.js";
+import { cutCopyClip } from "../src/extraction/modes/copy.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import type { MediaTools } from "../src/extraction/tools.js";
 import { makeTestVideo } from "./helpers/media.js";

@@ -3,7 +3,8 @@ import { camerasForAngle } from "../src/domain/angles.js";
 import { clipKey, videoKey } from "../src/domain/layout.js";
 import type { Play } from "../src/domain/types.js";
 import { planClips } from "../src/pipeline/plan.js";
-import { clipConcurrencyFor, createPool } from "../src/pipeline/pool.js";
+import { clipConcurrencyFor } from "../src/extraction/modes/registry.js";
+import { createPool } from "../src/pipeline/pool.js";
 
 const play = (id: string, angle: Play["angle"], start: number): Play => ({
   id,

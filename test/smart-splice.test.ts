@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cutClip } from "../src/extraction/cut-options.js";
+import { cutClip } from "../src/extraction/modes/registry.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import { SAME_FRAME_DB } from "../src/extraction/smart-check.js";
 import type { MediaTools } from "../src/extraction/tools.js";

@@ -1,3 +1,4 @@
+import { CUT_MODES, DEFAULT_CUT_MODE, cutModeNamed } from "../extraction/modes/registry.js";
 import { DEFAULT_CACHE_BYTES } from "../extraction/range/block-cache.js";
 import { DEFAULT_DURATION_TOLERANCE_SEC } from "../extraction/verify.js";
 
@@ -44,7 +45,7 @@ export const SETTINGS = [
   { key: "clipTimeout", flag: "clip-timeout", env: ["PLAYCLIPS_CLIP_TIMEOUT"], type: "number", group: "limits", default: 60, help: "seconds before one clip's ffmpeg is killed" },
   { key: "tempDir", flag: "temp-dir", env: ["PLAYCLIPS_TEMP_DIR", "TMPDIR"], type: "string", group: "stores", help: "scratch folder for clips being cut (default: the system's)" },
   { key: "tolerance", flag: "tolerance", env: ["PLAYCLIPS_DURATION_TOLERANCE"], type: "number", group: "cut", default: DEFAULT_DURATION_TOLERANCE_SEC, help: "seconds a clip's duration may differ from the play's" },
-  { key: "cutMode", flag: "cut-mode", env: ["PLAYCLIPS_CUT_MODE"], type: "string", group: "cut", default: "exact", help: "exact (frame-accurate, re-encoded) | copy (keyframe start, no re-encode) | smart (frame-accurate, re-encodes only the partial GOPs at both ends, copies the rest)" },
+  { key: "cutMode", flag: "cut-mode", env: ["PLAYCLIPS_CUT_MODE"], type: "string", group: "cut", default: DEFAULT_CUT_MODE, help: CUT_MODES.map((name) => `${name} (${cutModeNamed(name).summary})`).join(" | ") },
   { key: "maxHeight", flag: "max-height", env: ["PLAYCLIPS_MAX_HEIGHT"], type: "number", group: "cut", help: "scale clips down to this height (exact; smart falls back to exact)" },
   { key: "maxFps", flag: "max-fps", env: ["PLAYCLIPS_MAX_FPS"], type: "number", group: "cut", help: "cap the clips' frame rate (exact; smart falls back to exact)" },
   { key: "fetch", flag: "fetch", env: ["PLAYCLIPS_FETCH"], type: "string", group: "reads", default: "auto", help: "bucket videos: range (read only the bytes clips need) | full (download first) | auto (full when plays cover half the video or more)" },

@@ -3,10 +3,9 @@ import { resolve } from "node:path";
 import { ValidationError } from "../domain/errors.js";
 import { assertJsonlFormat, DEFAULT_TEMPLATES } from "../domain/jsonl.js";
 import { assertSplitRatio } from "../domain/split.js";
-import { CUT_MODES } from "../domain/types.js";
 import type { MediaToolPaths } from "../extraction/locate.js";
 import type { CutSettings, DatasetSettings } from "../pipeline/parts.js";
-import { clipConcurrencyFor } from "../pipeline/pool.js";
+import { CUT_MODES, clipConcurrencyFor, cutModeNamed } from "../extraction/modes/registry.js";
 import { FETCH_MODES, type SourceReads } from "../pipeline/source-video.js";
 import { playsLocation, type PlaysLocation } from "./plays-location.js";
 import { resolveConfig, type RawConfig, type ResolvedConfig } from "./resolve.js";
@@ -46,9 +45,8 @@ export function settingsOf(v: RawConfig, context: { cwd: string; searchPath?: st
     maxFps: v.maxFps === undefined ? undefined : positiveNumber("max-fps", v.maxFps),
     toleranceSec: positiveNumber("tolerance", v.tolerance),
   };
-  if (cut.mode === "copy" && (cut.maxHeight !== undefined || cut.maxFps !== undefined)) {
-    throw new ValidationError("--cut-mode copy cannot scale or drop frames (--max-height/--max-fps): use exact");
-  }
+  const refused = cutModeNamed(cut.mode).refuses(cut);
+  if (refused) throw new ValidationError(refused);
   return {
     plays: playsLocation(v, context.cwd),
     stores: {

@@ -57,9 +57,6 @@ export interface MediaInfo {
 
 export type ClipStatus = "ok" | "failed";
 
-export const CUT_MODES = ["exact", "copy", "smart"] as const;
-export type CutMode = (typeof CUT_MODES)[number];
-
 /** One clip's record in the game manifest: a failed clip is data, not an exception. */
 export interface ClipRecord {
   playId: string;
@@ -74,8 +71,8 @@ export interface ClipRecord {
   actualStart: number | null;
   actualDuration: number | null;
   bytes: number | null;
-  /** The mode that made the file: smart falls back to exact where it cannot splice safely. */
-  cutMode: CutMode;
+  /** The cut mode that made the file (src/extraction/modes/): smart falls back to exact where it cannot splice safely. */
+  cutMode: string;
   /** Seconds from the clip's first frame to the play's start: 0 except for copy, which starts at a keyframe. */
   offset: number | null;
   /**

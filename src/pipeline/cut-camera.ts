@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errorMessage } from "../domain/errors.js";
 import type { Camera, CameraRecord, ClipRecord, MediaInfo } from "../domain/types.js";
-import { cutClip } from "../extraction/cut-options.js";
-import { readVideoPacketsIn, type VideoPacket, type VideoStreamInfo } from "../extraction/keyframes.js";
+import type { VideoStreamInfo } from "../extraction/keyframes.js";
+import type { CameraReads, CutModeStrategy } from "../extraction/modes/mode.js";
+import { cutModeNamed, cutModeThatMade } from "../extraction/modes/registry.js";
 import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
-import { verifyClip } from "../extraction/verify.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
@@ -27,7 +27,7 @@ export interface CameraOutcome {
   clips: ClipRecord[];
 }
 
-function record(clip: PlannedClip, fields: Partial<ClipRecord>): ClipRecord {
+function record(clip: PlannedClip, mode: CutModeStrategy, fields: Partial<ClipRecord>): ClipRecord {
   return {
     playId: clip.play.id,
     camera: clip.camera,
@@ -38,7 +38,7 @@ function record(clip: PlannedClip, fields: Partial<ClipRecord>): ClipRecord {
     actualStart: null,
     actualDuration: null,
     bytes: null,
-    cutMode: "exact",
+    cutMode: mode.name,
     offset: null,
     fallbackReason: null,
     status: "failed",
@@ -61,6 +61,7 @@ function round(value: number): number {
 export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Camera, clips: readonly PlannedClip[]): Promise<CameraOutcome> {
   const { videos, tools, tempDir } = pipeline.backends;
   const timeoutMs = pipeline.limits.clipTimeoutMs;
+  const mode = cutModeNamed(pipeline.cut.mode);
   const source = clips[0]?.source ?? "";
   const cameraRecord: CameraRecord = { camera, source, status: "ok", reason: null, bytes: null, duration: null, startTime: null, fetch: null, bytesFetched: null };
   const results: ClipRecord[] = [];
@@ -71,14 +72,14 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
   const failAll = (status: "missing" | "unreadable", reason: string): CameraOutcome => {
     Object.assign(cameraRecord, { status, reason });
     run.onEvent?.({ type: "camera-failed", gameId: run.gameId, camera, reason });
-    for (const clip of clips) done(record(clip, { reason }));
+    for (const clip of clips) done(record(clip, mode, { reason }));
     return { camera: cameraRecord, clips: results };
   };
 
   // Good clips of an earlier run are kept when their object is still whole.
   const pending: PlannedClip[] = [];
   // One stat per clip: on a bucket these are round trips, so they go out together.
-  const kept = await Promise.all(clips.map((clip) => (run.reuse ? reusable(pipeline, clip, run.previous.get(clip.key)) : null)));
+  const kept = await Promise.all(clips.map((clip) => (run.reuse ? reusable(pipeline, mode, clip, run.previous.get(clip.key)) : null)));
   clips.forEach((clip, i) => {
     const reused = kept[i];
     if (reused) done(reused);
@@ -100,9 +101,8 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     let media: MediaInfo;
     let stream: VideoStreamInfo | undefined;
     try {
-      // Copy, smart and scaling need the stream's codec details: probed once here, not once per clip.
-      const { mode, maxHeight, maxFps } = pipeline.cut;
-      if (mode !== "exact" || maxHeight !== undefined || maxFps !== undefined) {
+      // A mode that needs the stream's codec details gets them probed once here, not once per clip.
+      if (mode.needsStream(pipeline.cut)) {
         ({ media, stream } = await probeMediaAndStream(tools, opened.input, timeoutMs));
       } else {
         media = await probeMedia(tools, opened.input, timeoutMs);
@@ -119,8 +119,11 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     // Only now is coverage known: dense plays are cheaper as one whole download (docs/range-reads.md).
     opened = await opened.forCoverage(coverageOf(pending.map((clip) => clip.play), media.duration));
     const input = opened.input;
-    const packets = stream && pipeline.cut.mode === "copy" ? await keyframesBeforeStarts(pipeline, input, pending, stream) : undefined;
-    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, clip, input, media, { stream, packets }))));
+    const starts = pending.map((clip) => clip.play.start);
+    // A failure here costs only speed: each clip then reads for itself.
+    const shared = stream ? await mode.prepareCamera(tools, input, stream, starts, timeoutMs).catch(() => ({})) : {};
+    const reads: CameraReads = { stream, ...shared };
+    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads }))));
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
@@ -129,40 +132,31 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
   return { camera: cameraRecord, clips: results };
 }
 
-async function reusable(pipeline: Pipeline, clip: PlannedClip, before: ClipRecord | undefined): Promise<ClipRecord | null> {
+async function reusable(pipeline: Pipeline, mode: CutModeStrategy, clip: PlannedClip, before: ClipRecord | undefined): Promise<ClipRecord | null> {
   if (!before || before.status !== "ok" || before.bytes === null) return null;
   const sameCut =
     before.requestedStart === clip.play.start && before.requestedDuration === round(clip.play.end - clip.play.start);
   if (!sameCut) return null;
-  // A clip cut another way (copy vs exact) is not what this run asks for; a smart request accepts its exact fallback.
-  const mode = pipeline.cut.mode;
-  const wanted = mode === "smart" ? ["smart", "exact"] : [mode];
-  if (!wanted.includes(before.cutMode ?? "exact")) return null;
+  // A clip cut another way (copy vs exact) is not what this run asks for.
+  if (!mode.reuses.includes(before.cutMode)) return null;
   const info = await pipeline.backends.output.stat(clip.key);
   if (!info || info.size !== before.bytes) return null;
   return { ...before, reused: true, elapsedMs: 0 };
 }
 
-/**
- * Copy clips start on the keyframe before START: one ffprobe finds them for
- * every clip of the camera, instead of one process (and index parse) per clip.
- * A failure here costs only speed: each clip then reads its own.
- */
-async function keyframesBeforeStarts(
-  pipeline: Pipeline, input: string, clips: readonly PlannedClip[], stream: VideoStreamInfo,
-): Promise<VideoPacket[] | undefined> {
-  const ranges = clips.map((c) => ({ fromSec: c.play.start, toSec: c.play.start + 2 / stream.fps }));
-  return readVideoPacketsIn(pipeline.backends.tools, input, ranges, stream.originSec, pipeline.limits.clipTimeoutMs).catch(() => undefined);
+/** The camera's video as every clip of it is cut from. */
+interface OpenSource {
+  input: string;
+  media: MediaInfo;
+  reads: CameraReads;
 }
 
-async function cutOne(
-  pipeline: Pipeline, run: RunOptions, clip: PlannedClip, input: string, media: MediaInfo,
-  known: { stream?: VideoStreamInfo | undefined; packets?: VideoPacket[] | undefined },
-): Promise<ClipRecord> {
+async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy, clip: PlannedClip, source: OpenSource): Promise<ClipRecord> {
+  const { media } = source;
   const duration = clip.play.end - clip.play.start;
   if (clip.play.end > media.duration + END_SLACK_SEC) {
     const where = clip.play.start >= media.duration ? "starts" : "ends";
-    return record(clip, {
+    return record(clip, mode, {
       reason: `play ${where} beyond the end of ${clip.camera}: it ends at ${clip.play.end} s, the video lasts ${media.duration} s`,
     });
   }
@@ -178,36 +172,23 @@ async function cutOne(
       started = Date.now();
       dir = await mkdtemp(join(tempDir, "playclips-clip-"));
       const file = join(dir, "clip.mp4");
-      const made = await cutClip(tools, {
-        input,
-        start: clip.play.start,
-        duration,
-        output: file,
-        timeoutMs: clipTimeoutMs,
-        signal: run.signal,
-        mode: pipeline.cut.mode,
-        maxHeight: pipeline.cut.maxHeight,
-        maxFps: pipeline.cut.maxFps,
-        stream: known.stream,
-        packets: known.packets,
-        callerVerifies: true,
+      const { maxHeight, maxFps, toleranceSec } = pipeline.cut;
+      const made = await mode.cut(tools, {
+        input: source.input, start: clip.play.start, duration, output: file, timeoutMs: clipTimeoutMs, signal: run.signal,
+        maxHeight, maxFps, ...source.reads,
       });
-      // A copy clip starts at the keyframe before START and, with B-frames,
-      // may run up to three frames past END.
-      const fps = media.video?.fps ?? 25;
-      const check = await verifyClip(tools, file, {
-        duration: duration + made.offset,
-        toleranceSec: pipeline.cut.toleranceSec + (made.mode === "copy" ? 3 / fps : 0),
-      });
+      // Checked by the mode that really made it (smart may have fallen back to exact).
+      const expected = { file, duration, toleranceSec, stream: source.reads.stream, fps: media.video?.fps ?? 25 };
+      const check = await (cutModeThatMade(made.mode) ?? mode).verify(tools, made, expected);
       return { made, check, file };
     });
     const modeFields = { cutMode: cut.made.mode, offset: round(cut.made.offset), fallbackReason: cut.made.fallbackReason ?? null };
     if (!cut.check.ok) {
-      return record(clip, { ...modeFields, reason: `clip failed its check: ${cut.check.reason}`, elapsedMs: Date.now() - started });
+      return record(clip, mode, { ...modeFields, reason: `clip failed its check: ${cut.check.reason}`, elapsedMs: Date.now() - started });
     }
     const written = await uploadPool.run(() => output.write(clip.key, { file: cut.file }, { contentType: "video/mp4" }));
     const info = cut.check.info;
-    return record(clip, {
+    return record(clip, mode, {
       ...modeFields,
       status: "ok",
       actualStart: round(cut.made.actualStart),
@@ -216,7 +197,7 @@ async function cutOne(
       elapsedMs: Date.now() - started,
     });
   } catch (error) {
-    return record(clip, { reason: errorMessage(error), elapsedMs: Date.now() - started });
+    return record(clip, mode, { reason: errorMessage(error), elapsedMs: Date.now() - started });
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import type { LineTemplates } from "../domain/jsonl.js";
 import type { SplitOptions } from "../domain/split.js";
-import type { ClipRecord, CutMode, GameResult, JsonlFormat } from "../domain/types.js";
+import type { ClipRecord, GameResult, JsonlFormat } from "../domain/types.js";
+import type { CutMode } from "../extraction/modes/registry.js";
 import type { MediaTools } from "../extraction/tools.js";
 import type { PlaySource } from "../sources/play-source.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -30,7 +31,7 @@ export interface Backends {
   tempDir: string;
 }
 
-/** How clips are cut and checked. maxHeight/maxFps need a full re-encode. */
+/** How clips are cut and checked; what a mode means is its strategy's (src/extraction/modes/). */
 export interface CutSettings {
   mode: CutMode;
   maxHeight?: number;

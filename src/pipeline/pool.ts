@@ -1,5 +1,3 @@
-import type { CutMode } from "../domain/types.js";
-
 /**
  * A counting semaphore: at most `size` tasks run at once, the rest wait in
  * arrival order. One pool is shared by every game of a run so that games add
@@ -34,18 +32,4 @@ export function createPool(size: number): Pool {
       }
     },
   };
-}
-
-/**
- * How many clips to cut at once when the user does not say. An exact clip is
- * one libx264 encode that keeps ~1.5 cores busy: more than one per core only
- * adds contention. A smart clip's largest cost is the full decode that checks
- * it, also CPU. A copy clip barely uses CPU: it waits on the store, the
- * loopback range server and the upload, so more of them overlap those waits;
- * 2x, not more: at 4x on 2 cores the benchmark's copy run peaked at 548 MB
- * (ffmpeg processes plus two cameras' range caches) for ~20 % less wall time.
- */
-export function clipConcurrencyFor(mode: CutMode, cores: number): number {
-  const n = Math.max(1, Math.floor(cores));
-  return mode === "copy" ? 2 * n : n;
 }

@@ -1,19 +1,49 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { MediaError } from "../domain/errors.js";
-import { type CutRequest, validateCutRequest } from "./cut.js";
-import { keyframeAtOrBefore, probeVideoStream, readVideoPackets, type VideoPacket, type VideoStreamInfo } from "./keyframes.js";
-import { causeText, runMediaTool } from "./run.js";
-import type { MediaTools } from "./tools.js";
-import { mediaInputOptions } from "./input-options.js";
+import { MediaError } from "../../domain/errors.js";
+import { type CutRequest, validateCutRequest } from "../cut.js";
+import { mediaInputOptions } from "../input-options.js";
+import {
+  keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn, type VideoPacket, type VideoStreamInfo,
+} from "../keyframes.js";
+import { causeText, runMediaTool } from "../run.js";
+import type { MediaTools } from "../tools.js";
+import { verifyDuration, type CameraReads, type CutModeStrategy } from "./mode.js";
 
-/** What a caller cutting many clips of one source already read once for all of them. */
-export interface KnownSource {
-  stream?: VideoStreamInfo;
-  /** Packets from readVideoPacketsIn with a range starting at this clip's START (the keyframe before it is among them). */
-  packets?: readonly VideoPacket[];
-  /** The caller verifies the clip's duration itself (the pipeline's verifyClip): skip the copy's own ffprobe. */
-  callerVerifies?: boolean;
+/**
+ * Stream copy from the keyframe at or before START: no re-encoding, so it
+ * barely uses CPU and waits on the store, the loopback range server and the
+ * upload; 2x the cores overlap those waits (at 4x on 2 cores the benchmark's
+ * copy run peaked at 548 MB for ~20 % less wall time). It cannot scale.
+ * Its clips run DUR + offset, plus up to a reorder's worth of frames past END.
+ */
+export const copyMode: CutModeStrategy = {
+  name: "copy",
+  summary: "starts on the keyframe before the play (offset recorded), no re-encode",
+  concurrency: (cores) => 2 * Math.max(1, Math.floor(cores)),
+  refuses: (o) =>
+    o.maxHeight !== undefined || o.maxFps !== undefined
+      ? "copy mode cannot scale or drop frames (--max-height/--max-fps): it does not re-encode; use exact or smart"
+      : null,
+  needsStream: () => true,
+  // One ffprobe finds the keyframe before every clip's START, instead of one process (and index parse) per clip.
+  prepareCamera: async (tools, input, stream, starts, timeoutMs) => {
+    const ranges = starts.map((start) => ({ fromSec: start, toSec: start + 2 / stream.fps }));
+    return { packets: await readVideoPacketsIn(tools, input, ranges, stream.originSec, timeoutMs) };
+  },
+  reuses: ["copy"],
+  cut: async (tools, req) => ({ mode: "copy", ...(await cutCopyClip(tools, req, req)) }),
+  verify: (tools, made, expected) => verifyDuration(tools, made, expected, copyEndSlackSec(expected.stream, expected.fps)),
+};
+
+/**
+ * A copy ends on a decode-order boundary: with B-frames it can hold up to
+ * reorderDepth + 1 frames shown after END; it is never shorter.
+ */
+export function copyEndSlackSec(stream: Pick<VideoStreamInfo, "reorderDepth"> | undefined, fps: number): number {
+  // Unprobed (never in the pipeline, which probes for copy): assume libx264's usual depth of 2.
+  const depth = stream?.reorderDepth ?? 2;
+  return (depth > 0 ? depth + 1 : 0) / (fps > 0 ? fps : 25);
 }
 
 export interface CopyCutResult {
@@ -23,16 +53,13 @@ export interface CopyCutResult {
   offset: number;
 }
 
-// A copy clip must be DUR + offset long; a frame of rounding plus an AAC frame
-// is normal, more means the copy started somewhere else than computed.
-const COPY_DURATION_SLACK_SEC = 0.1;
-
 /**
  * Stream copy, no re-encoding: fast and lossless, but a copied H.264 stream can
  * only start on a keyframe, so the clip starts at the keyframe at or before
- * START and runs to START + DUR. The caller gets the offset to find the play.
+ * START and runs to START + DUR. The caller gets the offset to find the play,
+ * and checks the clip's length (copyMode.verify).
  */
-export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: KnownSource = {}): Promise<CopyCutResult> {
+export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: CameraReads = {}): Promise<CopyCutResult> {
   validateCutRequest(req);
   const info = known.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
   // From a GOP or two before START: the keyframe at or before START is in it,
@@ -51,10 +78,6 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: Kno
   await mkdir(dirname(req.output), { recursive: true });
   try {
     await runMediaTool(tools.ffmpeg, copyCutArgs(req), { timeoutMs: req.timeoutMs, signal: req.signal });
-    // A copy ends on a decode-order boundary: with B-frames it can hold up to
-    // reorderDepth + 1 frames shown after END; it is never shorter.
-    const late = (info.reorderDepth > 0 ? info.reorderDepth + 1 : 0) / info.fps;
-    if (!known.callerVerifies) await expectDuration(tools, req.output, req.duration + offset, late, req.timeoutMs);
   } catch (error) {
     await rm(req.output, { force: true }).catch(() => undefined);
     throw new MediaError(`copy-cutting ${req.start} s + ${req.duration} s of ${req.input} failed: ${causeText(error)}`, {
@@ -83,14 +106,4 @@ export function copyCutArgs(req: Pick<CutRequest, "input" | "start" | "duration"
     "-movflags", "+faststart",
     req.output.startsWith("-") ? `./${req.output}` : req.output,
   ];
-}
-
-async function expectDuration(tools: MediaTools, path: string, expected: number, late: number, timeoutMs: number): Promise<void> {
-  const args = ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=duration", "-of", "csv=p=0", path];
-  const { stdout } = await runMediaTool(tools.ffprobe, args, { timeoutMs });
-  const measured = Number(stdout.trim());
-  const off = measured - expected;
-  if (!Number.isFinite(measured) || off < -COPY_DURATION_SLACK_SEC || off > COPY_DURATION_SLACK_SEC + late) {
-    throw new MediaError(`the copied clip's video is ${stdout.trim()} s long, expected ${expected.toFixed(3)} s`);
-  }
 }

@@ -1,0 +1,78 @@
+import type { CutRequest } from "../cut.js";
+import type { VideoPacket, VideoStreamInfo } from "../keyframes.js";
+import type { MediaTools } from "../tools.js";
+import { verifyClip, type ClipCheck } from "../verify.js";
+
+/** What every mode may be asked to do beyond cutting [START, START + DUR). */
+export interface ScaleOptions {
+  /** Scale down to at most this height, keeping the aspect ratio (needs every frame re-encoded). */
+  maxHeight?: number;
+  /** Drop frames down to at most this rate (needs every frame re-encoded). */
+  maxFps?: number;
+}
+
+/** What a camera's clips share, read once per camera by `prepareCamera`. */
+export interface CameraReads {
+  /** The source's video stream, when the mode needs codec details. */
+  stream?: VideoStreamInfo;
+  /** Packets around every clip's START (copy: the keyframe before each). */
+  packets?: readonly VideoPacket[];
+}
+
+export interface ModeCutRequest extends CutRequest, ScaleOptions, CameraReads {}
+
+export interface CutClipResult {
+  /** The mode that produced the file: smart falls back to exact when it cannot splice safely. */
+  mode: string;
+  /** Seconds from the source's first timestamp where the clip's first frame is. START, except for copy. */
+  actualStart: number;
+  /** START - actualStart: how far into the clip the play starts. 0 except for copy. */
+  offset: number;
+  fallbackReason?: string;
+  /** Smart: frames re-encoded, before the first copied keyframe plus after the last copied frame. */
+  reencodedFrames?: number;
+}
+
+/** The clip to check against its play. */
+export interface ClipExpectation {
+  file: string;
+  /** The play's duration. */
+  duration: number;
+  toleranceSec: number;
+  /** The source's stream (codec details), when probed. */
+  stream?: VideoStreamInfo;
+  /** The source's frame rate from its probe. */
+  fps: number;
+}
+
+/**
+ * Everything one cut mode means, in one object: adding a mode is one file in
+ * this folder and one line in registry.ts. Nothing outside this folder
+ * compares a mode's name.
+ */
+export interface CutModeStrategy {
+  readonly name: string;
+  /** One line for --help: what the mode gives up and gains. */
+  readonly summary: string;
+  /** Clips cut at once when the user does not say, on this many cores. */
+  concurrency(cores: number): number;
+  /** Why this mode cannot honour the options (a sentence), or null. Checked at every edge before any cut. */
+  refuses(options: ScaleOptions): string | null;
+  /** How it reads the source: whether its cuts need the stream's codec details probed once per camera. */
+  needsStream(options: ScaleOptions): boolean;
+  /** Reads once per camera what every clip's cut would otherwise read itself. A failure costs only speed. */
+  prepareCamera(tools: MediaTools, input: string, stream: VideoStreamInfo, starts: readonly number[], timeoutMs: number): Promise<CameraReads>;
+  /** The modes of an earlier run's clip that a rerun in this mode may keep instead of cutting again. */
+  reuses: readonly string[];
+  cut(tools: MediaTools, req: ModeCutRequest): Promise<CutClipResult>;
+  /** Checks the cut clip before it is published; never throws for a bad clip. */
+  verify(tools: MediaTools, made: CutClipResult, expected: ClipExpectation): Promise<ClipCheck>;
+}
+
+/** The check every mode's clip passes: a playable video as long as its play (plus a copy's lead-in and slack). */
+export function verifyDuration(tools: MediaTools, made: CutClipResult, expected: ClipExpectation, endSlackSec = 0): Promise<ClipCheck> {
+  return verifyClip(tools, expected.file, { duration: expected.duration + made.offset, toleranceSec: expected.toleranceSec + endSlackSec });
+}
+
+/** For modes that read nothing per camera beyond the probe. */
+export const NOTHING_TO_PREPARE = async (): Promise<CameraReads> => ({});
