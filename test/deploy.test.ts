@@ -643,17 +643,17 @@ describe("deploy/Dockerfile", () => {
     .filter((l) => l && !l.startsWith("#"));
   const last = (keyword: string): string | undefined => instructions.filter((l) => l.toUpperCase().startsWith(`${keyword} `)).pop();
 
-  it("builds on node:20 and ends on node:20-bookworm-slim", () => {
+  it("builds on node:24 and ends on node:24-bookworm-slim (an LTS Cloud Run functions also offers)", () => {
     const froms = instructions.filter((l) => l.startsWith("FROM "));
     expect(froms.length).toBeGreaterThan(0);
-    for (const from of froms) expect(from).toMatch(/^FROM node:20[-\w.]*( AS \w+)?$/i);
-    expect(froms.at(-1)).toMatch(/^FROM node:20-bookworm-slim/);
+    for (const from of froms) expect(from).toMatch(/^FROM node:24[-\w.]*( AS \w+)?$/i);
+    expect(froms.at(-1)).toMatch(/^FROM node:24-bookworm-slim/);
   });
 
-  it("installs with npm install, builds, prunes dev dependencies", () => {
+  it("installs the locked tree with npm ci, builds, prunes dev dependencies", () => {
     const runs = instructions.filter((l) => l.startsWith("RUN ")).join("\n");
-    expect(runs).toMatch(/npm install\b/);
-    expect(runs).not.toMatch(/npm ci\b/);
+    expect(runs).toMatch(/npm ci\b/);
+    expect(runs).not.toMatch(/npm install\b/);
     expect(runs).toContain("npm run build");
     expect(runs).toContain("npm prune --omit=dev");
   });

