@@ -1,5 +1,6 @@
 import { ValidationError } from "../domain/errors.js";
 import { geminiTuningLine, type MediaResolution } from "../domain/gemini.js";
+import { readGameStatus } from "../pipeline/status.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { renderCard } from "./card.js";
 import { collectGames, DatasetInputError, listGamesInStore, type CollectedExample, type CollectedGame } from "./collect.js";
@@ -23,6 +24,8 @@ export interface BuildResult {
   doc: DatasetDocument;
   /** False when the same inputs had already produced these exact files. */
   changed: boolean;
+  /** With --all: games in the store without a dataset (pending or failed), left out. */
+  skipped: Array<{ game: string; state: string }>;
 }
 
 /** Used when neither the flag nor the games name one: 4× fewer tokens, and the clips are far below LOW's 20 min. */
@@ -35,8 +38,15 @@ export const DEFAULT_MEDIA_RESOLUTION: MediaResolution = "low";
  */
 export async function buildDatasetFromGames(store: ObjectStore, request: BuildRequest): Promise<BuildResult> {
   const keys = datasetKeys(request.name);
-  const gameIds = request.games === "all" ? await listGamesInStore(store) : [...new Set(request.games)].sort();
-  if (gameIds.length === 0) throw new ValidationError(`no games: ${store.name} has no games/*/manifest.json yet`);
+  const skipped: BuildResult["skipped"] = [];
+  let gameIds = [...new Set(request.games === "all" ? [] : request.games)].sort();
+  if (request.games === "all") {
+    // --all means every game that has a dataset; the others are named, not fatal.
+    const states = await Promise.all((await listGamesInStore(store)).map(async (game) => ({ game, state: (await readGameStatus(store, game)).state })));
+    gameIds = states.filter((s) => s.state === "complete").map((s) => s.game);
+    skipped.push(...states.filter((s) => s.state !== "complete"));
+  }
+  if (gameIds.length === 0) throw new ValidationError(`no games: ${store.name} has no complete game under games/ yet`);
   const games = await collectGames(store, gameIds).catch((error: unknown) => {
     if (error instanceof DatasetInputError) throw new ValidationError(`cannot build dataset ${request.name}: ${error.message}`);
     throw error;
@@ -111,7 +121,7 @@ export async function buildDatasetFromGames(store: ObjectStore, request: BuildRe
   };
   const changed = await refuseOtherInputs(store, doc, request.force);
   if (changed) await publishDataset(store, doc, { ...bodies, card });
-  return { doc, changed };
+  return { doc, changed, skipped };
 }
 
 /** The games agree on a media resolution, or the user must choose one. */

@@ -3,7 +3,7 @@ import { assertSafeId } from "../../domain/ids.js";
 import { MEDIA_RESOLUTIONS, type MediaResolution } from "../../domain/gemini.js";
 import { buildDatasetFromGames } from "../../dataset/build.js";
 import { SPLIT_BYS, type SplitBy } from "../../dataset/model.js";
-import { assertDatasetName, datasetKeys } from "../../dataset/publish.js";
+import { datasetKeys } from "../../dataset/publish.js";
 import { tuningJobCall } from "../../dataset/tuning-call.js";
 import { DEFAULT_PRICE } from "../../dataset/vertex-limits.js";
 import { playclipsVersion } from "../../version.js";
@@ -13,7 +13,7 @@ import { settingsHelp } from "../../config/settings-table.js";
 import { positiveNumber } from "../../config/validate.js";
 import { listFlag, parseFlags, settingFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
-import { PREDICT_HELP, predictRequestsCommand, SCORE_HELP, scoreCommand } from "./dataset-score.js";
+import { datasetName, PREDICT_HELP, predictRequestsCommand, SCORE_HELP, scoreCommand } from "./dataset-score.js";
 
 const BUILD_HELP = `playclips dataset build NAME (--games a,b,c | --all) [options]
 
@@ -79,7 +79,7 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
   games.forEach((id) => assertSafeId("game id", id));
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const store = await openSettingsStore(settings, "out", io.cwd);
-  const { doc, changed } = await buildDatasetFromGames(store, {
+  const { doc, changed, skipped } = await buildDatasetFromGames(store, {
     name,
     games: values.all ? "all" : games,
     settings: {
@@ -99,9 +99,10 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
     playclipsVersion: playclipsVersion(),
   });
   const keys = datasetKeys(name);
+  if (skipped.length > 0) io.stderr.write(`left out ${skipped.length} games without a dataset: ${skipped.map((s) => `${s.game} (${s.state})`).join(", ")}\n`);
   if (values.json) {
     const { examples: _examples, ...summary } = doc;
-    io.stdout.write(`${JSON.stringify({ ...summary, changed }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ...summary, changed, skipped }, null, 2)}\n`);
     return 0;
   }
   io.stdout.write(
@@ -114,12 +115,6 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-export function datasetName(positionals: readonly string[], sub: string): string {
-  if (positionals.length !== 1 || positionals[0] === undefined) {
-    throw new ValidationError(`dataset ${sub} takes exactly one dataset NAME, got ${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(" ")}`);
-  }
-  return assertDatasetName(positionals[0]);
-}
 
 function oneOf(flag: string, value: unknown, allowed: readonly string[]): string {
   if (typeof value !== "string" || !allowed.includes(value)) {
