@@ -28,6 +28,7 @@ export async function runBaseline(
   plan: ReadonlyMap<string, readonly PlannedClip[]>,
   tempDir: string,
   outDir: string,
+  onClip: (done: number) => void = () => {},
 ): Promise<BaselineResult> {
   const result: BaselineResult = { clipsOk: 0, clipsFailed: 0, downloadMs: 0, errors: [] };
   for (const [camera, clips] of plan) {
@@ -41,6 +42,7 @@ export async function runBaseline(
       const ok = await extractClipFromLocalVideo(ffmpeg, tempVideo, clip.play, join(outDir, clip.key), tempDir, result.errors);
       if (ok) result.clipsOk++;
       else result.clipsFailed++;
+      onClip(result.clipsOk + result.clipsFailed);
     }
     await unlink(tempVideo);
   }

@@ -21,13 +21,19 @@ export interface Covered {
  * per span, as each clip has to read them.
  */
 export async function coveredBytes(tools: MediaTools, file: string, spans: ReadonlyArray<{ start: number; end: number }>): Promise<Covered> {
-  const { stdout } = await runMediaTool(tools.ffprobe, ["-v", "error", "-show_entries", "packet=codec_type,pts_time,size,flags",
-    "-of", "csv=p=0", file], { timeoutMs: 600_000 });
+  // Only around the spans (each widened back past its keyframe): a 4 h camera's
+  // full packet list would not fit in one ffprobe answer. Intervals overlap, so
+  // packets are deduplicated by stream and time.
+  const intervals = mergeIntervals(spans.map((s) => ({ start: Math.max(0, s.start - 5), end: s.end + 1 })));
+  const { stdout } = await runMediaTool(tools.ffprobe, ["-v", "error", "-read_intervals", intervals.map((i) => `${i.start}%${i.end}`).join(","),
+    "-show_entries", "packet=codec_type,pts_time,size,flags", "-of", "csv=p=0", file], { timeoutMs: 600_000 });
   // csv lines: codec_type,pts_time,size,flags
+  const seen = new Set<string>();
   const packets: Packet[] = [];
   for (const line of stdout.split("\n")) {
     const [type, t, size, flags] = line.split(",");
-    if (!type || t === undefined || t === "N/A") continue;
+    if (!type || t === undefined || t === "N/A" || seen.has(`${type}${t}`)) continue;
+    seen.add(`${type}${t}`);
     packets.push({ t: Number(t), size: Number(size), key: (flags ?? "").includes("K"), video: type === "video" });
   }
   packets.sort((a, b) => a.t - b.t);
@@ -41,4 +47,14 @@ export async function coveredBytes(tools: MediaTools, file: string, spans: Reado
     bytesFromKeyframe += sum(key, s.end);
   }
   return { bytes, bytesFromKeyframe };
+}
+
+function mergeIntervals(spans: Array<{ start: number; end: number }>): Array<{ start: number; end: number }> {
+  const merged: Array<{ start: number; end: number }> = [];
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
+    const last = merged[merged.length - 1];
+    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+    else merged.push({ ...s });
+  }
+  return merged;
 }

@@ -4,6 +4,7 @@ import { videoKey } from "../src/domain/layout.js";
 import { CAMERAS } from "../src/domain/types.js";
 import { runMediaTool } from "../src/extraction/run.js";
 import type { MediaTools } from "../src/extraction/tools.js";
+import { checkFreeDisk, renderScaleCameras, scaleCached } from "./scale-game.js";
 
 export interface BenchParams {
   durationSec: number;
@@ -15,6 +16,8 @@ export interface BenchParams {
   playsPerAngle: number;
   /** Play lengths are drawn uniformly from [min, max] seconds. */
   playSeconds: { min: number; max: number };
+  /** Full scale: one camera file made by stream-copy joins (scale-game.ts), no 2x-long game. */
+  scale?: boolean;
 }
 
 /**
@@ -25,6 +28,8 @@ export interface BenchParams {
 const PLAY_SECONDS = { min: 6, max: 18 };
 export const QUICK: BenchParams = { durationSec: 360, width: 1280, height: 720, fps: 30, recipe: 1, playsPerAngle: 4, playSeconds: PLAY_SECONDS };
 export const FULL: BenchParams = { durationSec: 1200, width: 1920, height: 1080, fps: 30, recipe: 1, playsPerAngle: 13, playSeconds: PLAY_SECONDS };
+/** The original design's headline game: 4 h cameras, ~100 plays of 8-30 s (~200 clips). */
+export const SCALE: BenchParams = { durationSec: 4 * 3600, width: 1920, height: 1080, fps: 30, recipe: 1, playsPerAngle: 50, playSeconds: { min: 8, max: 30 }, scale: true };
 
 export interface BenchPlay {
   id: string;
@@ -38,8 +43,8 @@ export interface BenchGame {
   /** The folder the HTTP store serves: Games/{game}/{CAMERA}.mp4. */
   videos: string;
   gameId: string;
-  /** Same plays, cameras twice as long: does cost follow the plays or the video? */
-  longGameId: string;
+  /** Same plays, cameras twice as long: does cost follow the plays or the video? Null at full scale. */
+  longGameId: string | null;
   playsCsv: string;
   plays: BenchPlay[];
   /** One camera's file, for the encode-rate measurement and packet sizes. */
@@ -59,17 +64,30 @@ export const LONG_GAME_ID = "bench-game-long";
  */
 export async function ensureBenchGame(tools: MediaTools, cacheDir: string, params: BenchParams, log: (m: string) => void): Promise<BenchGame> {
   // The videos are cached by what they look like; the plays are cheap and rewritten every run.
-  const tag = `${params.width}x${params.height}-${params.durationSec}s-${params.fps}fps-r${params.recipe}`;
+  const tag = `${params.width}x${params.height}-${params.durationSec}s-${params.fps}fps-r${params.recipe}${params.scale ? "-scale" : ""}`;
   const root = join(cacheDir, tag);
   const videos = join(root, "videos");
   const playsCsv = join(root, "plays.csv");
   const sample = join(videos, videoKey(GAME_ID, "FAR_LEFT"));
   const longSample = join(videos, videoKey(LONG_GAME_ID, "FAR_LEFT"));
   const plays = makePlays(params);
-  const game: BenchGame = { root, videos, gameId: GAME_ID, longGameId: LONG_GAME_ID, playsCsv, plays, sample, longSample, params };
+  const game: BenchGame = { root, videos, gameId: GAME_ID, longGameId: params.scale ? null : LONG_GAME_ID, playsCsv, plays, sample, longSample, params };
   const doneMarker = join(root, "done.json");
   const { durationSec, width, height, fps, recipe } = params;
   const wanted = JSON.stringify({ durationSec, width, height, fps, recipe });
+  if (params.scale) {
+    // ~5 Mbit/s x 4 h = ~9 GiB for the camera, as much again for the original design's download of it, and some slack.
+    if (await scaleCached(doneMarker, wanted)) log(`reusing the scale camera in ${root}`);
+    else {
+      await checkFreeDisk(cacheDir, 21 * 2 ** 30, log);
+      await rm(root, { recursive: true, force: true });
+      await mkdir(root, { recursive: true });
+      await renderScaleCameras(tools, root, videos, GAME_ID, params, log);
+      await writeFile(doneMarker, wanted);
+    }
+    await writeFile(playsCsv, playsToCsv(plays, [GAME_ID]));
+    return game;
+  }
   if ((await readFile(doneMarker, "utf8").catch(() => "")) === wanted) {
     log(`reusing the benchmark videos in ${root}`);
     await writeFile(playsCsv, playsToCsv(plays));
@@ -153,10 +171,10 @@ export function makePlays(p: BenchParams): BenchPlay[] {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-function playsToCsv(plays: readonly BenchPlay[]): string {
+function playsToCsv(plays: readonly BenchPlay[], games: readonly string[] = [GAME_ID, LONG_GAME_ID]): string {
   const header = "id,game_id,angle,start_timestamp,end_timestamp,play_type,quarter";
   const rows: string[] = [];
-  for (const gameId of [GAME_ID, LONG_GAME_ID]) {
+  for (const gameId of games) {
     for (const p of plays) rows.push(`${gameId}-${p.id},${gameId},${p.angle},${p.start},${p.end},drive,1`);
   }
   return `${header}\n${rows.join("\n")}\n`;

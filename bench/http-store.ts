@@ -13,6 +13,18 @@ export interface ServedCounts {
   requests: number;
 }
 
+/**
+ * How the loopback bucket imitates a cloud bucket: every request waits
+ * `latencyMs` before its first byte (GCS answers in tens of ms), and each
+ * answer streams at most `bytesPerSec` (one connection's throughput).
+ */
+export interface BucketModel {
+  latencyMs: number;
+  bytesPerSec: number;
+}
+
+export const GCS_LIKE: BucketModel = { latencyMs: 40, bytesPerSec: 100e6 };
+
 export interface ObjectServer {
   url: string;
   counts(): ServedCounts;
@@ -26,7 +38,7 @@ export interface ObjectServer {
  * to the socket, so bytes a client aborts after receiving (socket overshoot)
  * count too, as a cloud bucket would bill them.
  */
-export async function startObjectServer(root: string): Promise<ObjectServer> {
+export async function startObjectServer(root: string, model: BucketModel = { latencyMs: 0, bytesPerSec: Infinity }): Promise<ObjectServer> {
   const base = resolve(root);
   let counts: ServedCounts = { bytes: 0, requests: 0 };
   const server: Server = createServer((req, res) => {
@@ -53,16 +65,32 @@ export async function startObjectServer(root: string): Promise<ObjectServer> {
         }
         status = 206;
       }
+      if (model.latencyMs > 0) await new Promise((ok) => setTimeout(ok, model.latencyMs));
       const headers: Record<string, string | number> = { "Content-Length": end - start + 1, "Accept-Ranges": "bytes", "Content-Type": "video/mp4" };
       if (status === 206) headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
       res.writeHead(status, headers);
       if (req.method === "HEAD" || size === 0) return void res.end();
-      const file = createReadStream(path, { start, end, highWaterMark: 256 * 1024 });
+      const file = createReadStream(path, { start, end, highWaterMark: 64 * 1024 });
+      const began = performance.now();
+      let sent = 0;
+      let throttled = false;
       file.on("data", (chunk) => {
         counts.bytes += chunk.length;
-        if (!res.write(chunk)) file.pause();
+        sent += chunk.length;
+        const ahead = (sent / model.bytesPerSec) * 1000 - (performance.now() - began);
+        const drained = res.write(chunk);
+        if (ahead > 1) {
+          // Ahead of the connection's bandwidth: wait until the clock catches up.
+          file.pause();
+          throttled = true;
+          setTimeout(() => {
+            throttled = false;
+            if (res.writableNeedDrain) return;
+            file.resume();
+          }, ahead);
+        } else if (!drained) file.pause();
       });
-      res.on("drain", () => file.resume());
+      res.on("drain", () => void (!throttled && file.resume()));
       file.on("end", () => res.end());
       file.on("error", () => res.destroy());
       res.on("close", () => file.destroy());

@@ -29,14 +29,20 @@ import { runBaseline } from "./baseline.js";
 import { createHttpStore } from "./http-store.js";
 
 export type WorkerTask =
-  | { kind: "baseline"; storeUrl: string; gameId: string; playsCsv: string; tempDir: string; outDir: string }
-  | { kind: "playclips"; mode: CutMode; storeUrl: string; gameId: string; playsCsv: string; tempDir: string; outDir: string }
+  | { kind: "baseline"; storeUrl: string; gameId: string; playsCsv: string; totalClips: number; tempDir: string; outDir: string }
+  | { kind: "playclips"; mode: string; storeUrl: string; gameId: string; playsCsv: string; totalClips: number; tempDir: string; outDir: string }
   | { kind: "encode-rate"; source: string; seconds: number; fps: number; tempDir: string };
 
 export interface WorkerResult {
   wallMs: number;
   cpuMs: number;
   detail: Record<string, unknown>;
+}
+
+/** A line on stderr every 10 % of the clips, so a long run shows it is moving. */
+function progress(name: string, done: number, total: number): void {
+  const step = Math.max(1, Math.round(total / 10));
+  if (done % step === 0 || done === total) process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}]   ${name}: ${done}/${total} clips\n`);
 }
 
 const TICKS_PER_SEC = 100; // USER_HZ: 100 on every Linux ABI Node supports
@@ -60,11 +66,13 @@ async function main(): Promise<void> {
     const validated = validatePlayRows(task.gameId, await plays.fetchPlays(task.gameId));
     const plan = new Map([...planClips(task.gameId, validated.plays)].filter(([, clips]) => clips.length > 0));
     await mkdir(task.outDir, { recursive: true });
-    detail = { ...(await runBaseline(tools.ffmpeg, createHttpStore(task.storeUrl), plan, task.tempDir, task.outDir)) };
+    detail = { ...(await runBaseline(tools.ffmpeg, createHttpStore(task.storeUrl), plan, task.tempDir, task.outDir,
+      (done) => progress("baseline", done, task.totalClips))) };
   } else {
     const clips: ClipRecord[] = [];
+    const mode = task.mode as CutMode;
     // The CLI's defaults for the mode.
-    const poolSize = clipConcurrencyFor(task.mode, availableParallelism());
+    const poolSize = clipConcurrencyFor(mode, availableParallelism());
     const result = await processGame(
       task.gameId,
       {
@@ -75,12 +83,19 @@ async function main(): Promise<void> {
           tools,
           tempDir: task.tempDir,
         },
-        cut: { mode: task.mode, toleranceSec: DEFAULT_DURATION_TOLERANCE_SEC },
+        cut: { mode, toleranceSec: DEFAULT_DURATION_TOLERANCE_SEC },
         reads: { fetch: "range", cacheBytes: DEFAULT_CACHE_BYTES },
         dataset: { split: DEFAULT_SPLIT, format: "gemini", templates: DEFAULT_TEMPLATES },
         limits: { clipPool: createPool(poolSize), uploadPool: createPool(poolSize), clipTimeoutMs: 300_000 },
       },
-      { reuse: false, onEvent: (e) => void (e.type === "clip-done" && clips.push(e.clip)) },
+      {
+        reuse: false,
+        onEvent: (e) => {
+          if (e.type !== "clip-done") return;
+          clips.push(e.clip);
+          progress(task.mode, clips.length, task.totalClips);
+        },
+      },
     );
     const modes: Record<string, number> = {};
     for (const c of clips) modes[c.cutMode ?? "exact"] = (modes[c.cutMode ?? "exact"] ?? 0) + 1;

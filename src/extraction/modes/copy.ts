@@ -80,7 +80,9 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: Cam
     await runMediaTool(tools.ffmpeg, copyCutArgs(req), { timeoutMs: req.timeoutMs, signal: req.signal });
   } catch (error) {
     await rm(req.output, { force: true }).catch(() => undefined);
-    throw new MediaError(`copy-cutting ${req.start} s + ${req.duration} s of ${req.input} failed: ${causeText(error)}`, {
+    const cause = causeText(error);
+    const corrupt = /corrupt decoded frame|error while decoding|invalid data found/i.test(cause) ? "its source bytes do not decode (corrupt video or audio in the copied range): " : "";
+    throw new MediaError(`copy-cutting ${req.start} s + ${req.duration} s of ${req.input} failed: ${corrupt}${cause}`, {
       cause: error,
     });
   }
@@ -92,18 +94,30 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: Cam
  * START (they cannot be dropped without re-encoding); `-t` still ends at
  * START + DUR. make_zero shifts the lead-in's negative timestamps to 0 rather
  * than hiding it behind an edit list, so every player shows the same frames.
+ *
+ * The same process also decodes what it copies (second output, to null):
+ * copied bytes are the source's, so corrupt source bytes would be published
+ * as they are, and only a decoder sees them (a container-level check cannot:
+ * the damage is inside slice data). `-err_detect explode` turns a concealed
+ * decoding error into a failed frame and `-xerror` into exit 1 ("corrupt
+ * decoded frame"). One decoder thread per clip: the clip pool already keeps
+ * the cores busy, and each thread costs memory. No deblocking: it cannot
+ * reveal an error and the frames are thrown away. Cost: docs/performance.md.
  */
-export function copyCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output">): string[] {
+export function copyCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output">, decodeCheck = true): string[] {
+  const duration = req.duration.toFixed(6);
   return [
     "-hide_banner", "-nostdin", "-v", "error", "-y",
+    ...(decodeCheck ? ["-xerror", "-err_detect", "explode", "-threads", "1", "-skip_loop_filter", "all"] : []),
     "-ss", req.start.toFixed(6),
     ...mediaInputOptions(req.input),
     "-i", req.input,
-    "-t", req.duration.toFixed(6),
+    "-t", duration,
     "-map", "0:v:0", "-map", "0:a:0?",
     "-c", "copy",
     "-avoid_negative_ts", "make_zero",
     "-movflags", "+faststart",
     req.output.startsWith("-") ? `./${req.output}` : req.output,
+    ...(decodeCheck ? ["-t", duration, "-map", "0:v:0", "-map", "0:a:0?", "-f", "null", "-"] : []),
   ];
 }
