@@ -48,6 +48,7 @@ export const SETTINGS = [
   { key: "cutMode", flag: "cut-mode", env: ["PLAYCLIPS_CUT_MODE"], type: "string", group: "cut", default: DEFAULT_CUT_MODE, help: CUT_MODES.map((name) => `${name} (${cutModeNamed(name).summary})`).join(" | ") },
   { key: "maxHeight", flag: "max-height", env: ["PLAYCLIPS_MAX_HEIGHT"], type: "number", group: "cut", help: "scale clips down to this height (exact; smart falls back to exact)" },
   { key: "maxFps", flag: "max-fps", env: ["PLAYCLIPS_MAX_FPS"], type: "number", group: "cut", help: "cap the clips' frame rate (exact; smart falls back to exact)" },
+  { key: "verify", flag: "verify", env: ["PLAYCLIPS_VERIFY"], type: "string", group: "cut", default: "seams", help: "smart clips: seams (decode the re-encoded ends and the copied GOPs beside them, check the copied middle by its index) | full (decode every frame)" },
   { key: "fetch", flag: "fetch", env: ["PLAYCLIPS_FETCH"], type: "string", group: "reads", default: "auto", help: "bucket videos: range (read only the bytes clips need) | full (download first) | auto (full when plays cover half the video or more)" },
   { key: "cacheMb", flag: "cache-mb", env: ["PLAYCLIPS_CACHE_MB"], type: "number", group: "reads", default: DEFAULT_CACHE_BYTES / (1024 * 1024), help: "memory for each open camera video's range cache, in MiB" },
   { key: "splitRatio", flag: "split-ratio", env: ["PLAYCLIPS_SPLIT_RATIO"], type: "number", group: "dataset", default: 0.8, help: "share of plays in training_data.jsonl" },

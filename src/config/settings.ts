@@ -6,6 +6,7 @@ import { assertSplitRatio } from "../domain/split.js";
 import type { MediaToolPaths } from "../extraction/locate.js";
 import type { CutSettings, DatasetSettings } from "../pipeline/parts.js";
 import { CUT_MODES, clipConcurrencyFor, cutModeNamed } from "../extraction/modes/registry.js";
+import { VERIFY_DEPTHS } from "../extraction/smart-check.js";
 import { FETCH_MODES, type SourceReads } from "../pipeline/source-video.js";
 import { playsLocation, type PlaysLocation } from "./plays-location.js";
 import { resolveConfig, type RawConfig, type ResolvedConfig } from "./resolve.js";
@@ -43,6 +44,7 @@ export function settingsOf(v: RawConfig, context: { cwd: string; searchPath?: st
     mode: oneOf("cut-mode", v.cutMode, CUT_MODES),
     maxHeight: v.maxHeight === undefined ? undefined : wholeNumber("max-height", v.maxHeight, 16, 4320),
     maxFps: v.maxFps === undefined ? undefined : positiveNumber("max-fps", v.maxFps),
+    verify: oneOf("verify", v.verify, VERIFY_DEPTHS),
     toleranceSec: positiveNumber("tolerance", v.tolerance),
   };
   const refused = cutModeNamed(cut.mode).refuses(cut);

@@ -3,9 +3,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { MediaError } from "../domain/errors.js";
-import { describeCommand, runMediaTool, stderrTail } from "./run.js";
+import { causeText, describeCommand, runMediaTool, stderrTail } from "./run.js";
+import { type ClipLayout, layoutProblem, type ProbedStream, readClipLayout, type SeamWindows, seamWindows } from "./smart-seams.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
+
+/** "seams" (default): decode the re-encoded parts and the copied GOPs beside them; "full": decode every frame. */
+export const VERIFY_DEPTHS = ["seams", "full"] as const;
+export type VerifyDepth = (typeof VERIFY_DEPTHS)[number];
 
 export interface SmartClipExpectation {
   clip: string;
@@ -20,6 +25,7 @@ export interface SmartClipExpectation {
   tailJoin?: { frame: number; sourceSec: number };
   timeoutMs: number;
   signal?: AbortSignal;
+  verify?: VerifyDepth;
 }
 
 export type SmartClipCheck =
@@ -30,15 +36,6 @@ export type SmartClipCheck =
 // dB, its neighbours 19-27 dB on testsrc2; a broken splice decodes as garbage.
 export const SAME_FRAME_DB = 35;
 const AUDIO_DURATION_SLACK_SEC = 0.05;
-
-interface ProbedStream {
-  codec_type?: string;
-  start_time?: string;
-  duration?: string;
-  sample_rate?: string;
-  width?: number;
-  height?: number;
-}
 
 /** A clip frame to compare with the source frame that -ss `seekSec` decodes first. */
 interface Comparison {
@@ -51,9 +48,10 @@ interface Comparison {
 
 interface Decoded {
   errors: string;
+  /** Frames decoded: all of them for a full decode; NaN for the seams (the layout counts them). */
   frames: number;
-  /** The compared clip frames, gray, in ascending frame order. */
-  pictures: Buffer;
+  /** The compared clip frames, gray, by frame index. */
+  pictures: Map<number, Buffer>;
 }
 
 /**
@@ -67,37 +65,40 @@ interface Decoded {
 export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation): Promise<SmartClipCheck> {
   const comparisons = comparisonsOf(e);
   const picks = [...new Set(comparisons.map((c) => c.n))].sort((a, b) => a - b);
-  // Container durations and start times come from the headers: no decoding.
-  const probeArgs = ["-v", "error", "-print_format", "json",
-    "-show_entries", "stream=codec_type,start_time,duration,sample_rate,width,height", e.clip];
-  const [decoded, probed] = await Promise.all([
-    decodeClip(tools, e, picks),
-    // A clip too broken to probe is a failed check, not a thrown error (the decode reports why).
-    runMediaTool(tools.ffprobe, probeArgs, { timeoutMs: e.timeoutMs, signal: e.signal }).then((r) => r.stdout, (error: unknown) => error),
-  ]);
-  const streams = typeof probed === "string" ? ((JSON.parse(probed) as { streams?: ProbedStream[] }).streams ?? []) : [];
+  let layout: ClipLayout;
+  try {
+    // Headers and packet times come from the index: no decoding.
+    layout = await readClipLayout(tools, e.clip, { timeoutMs: e.timeoutMs, signal: e.signal });
+  } catch (error) {
+    // A clip too broken to probe is a failed check, not a thrown error.
+    return { ok: false, reason: `ffprobe could not read ${e.clip}: ${causeText(error)}` };
+  }
+  const video = layout.streams.find((s) => s.codec_type === "video");
+  const size = (video?.width ?? 0) * (video?.height ?? 0);
+  const windows = e.verify === "full" ? null : seamWindows(layout, e.join?.frame ?? 0, e.tailJoin?.frame ?? null);
+  const decoded = windows ? await decodeSeams(tools, e, windows, picks, size) : await decodeClip(tools, e, picks, size);
+  const expectedFrames = Math.round(e.duration * e.fps);
   const problem = decoded.errors ? `decoding ${e.clip} reported errors: ${decoded.errors.slice(0, 300)}`
-    : typeof probed !== "string" ? `ffprobe could not read ${e.clip}: ${String(probed)}`
-    : containerProblem(e, streams, decoded.frames);
+    : !video ? `${e.clip} has no video stream`
+    : layoutProblem(e.clip, layout, expectedFrames)
+      ?? (windows || Math.abs(decoded.frames - expectedFrames) <= 1 ? null : `${e.clip} decodes to ${decoded.frames} frames, an exact cut has ${expectedFrames} (±1)`)
+      ?? audioProblem(e, video, layout.streams);
   if (problem) return { ok: false, reason: problem };
 
   // Only now, after the clip decoded cleanly: the references' decoders beside
   // the clip's would raise the pipeline's peak memory for no CPU saved.
   const references = await referenceFrames(tools, e, comparisons.map((c) => c.seekSec));
-  const video = streams.find((s) => s.codec_type === "video");
-  const size = (video?.width ?? 0) * (video?.height ?? 0);
   const dbs = new Map<number, number>();
   for (const [i, c] of comparisons.entries()) {
-    const at = picks.indexOf(c.n) * size;
-    // A frame the clip lacks leaves a short slice, which psnr scores -Infinity.
-    const db = psnr(decoded.pictures.subarray(at, at + size), references[i] ?? Buffer.alloc(0));
+    // A frame the clip lacks leaves nothing, which psnr scores -Infinity.
+    const db = psnr(decoded.pictures.get(c.n) ?? Buffer.alloc(0), references[i] ?? Buffer.alloc(0));
     if (!(db > SAME_FRAME_DB)) {
       return { ok: false, reason: `${e.clip}'s ${c.clipFrame} is not the source frame at ${c.sourceFrame} (${db.toFixed(1)} dB)` };
     }
     dbs.set(c.n, db);
   }
   const dbAt = (join: { frame: number } | undefined): number | null => (join ? (dbs.get(join.frame) ?? null) : null);
-  return { ok: true, frames: decoded.frames, firstFramePsnr: dbs.get(0) ?? NaN, joinFramePsnr: dbAt(e.join), tailJoinPsnr: dbAt(e.tailJoin) };
+  return { ok: true, frames: layout.video.length, firstFramePsnr: dbs.get(0) ?? NaN, joinFramePsnr: dbAt(e.join), tailJoinPsnr: dbAt(e.tailJoin) };
 }
 
 function comparisonsOf(e: SmartClipExpectation): Comparison[] {
@@ -119,24 +120,53 @@ function comparisonsOf(e: SmartClipExpectation): Comparison[] {
   return list;
 }
 
+const GRAY = ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray"];
+const selectFrames = (picks: readonly number[]): string => `select=${picks.map((n) => `eq(n\\,${n})`).join("+")}`;
+
+/** Cuts what ffmpeg wrote for `picks` (ascending) into one picture per frame. */
+function split(bytes: Buffer, picks: readonly number[], size: number, into = new Map<number, Buffer>()): Map<number, Buffer> {
+  picks.forEach((n, i) => size > 0 && bytes.length >= (i + 1) * size && into.set(n, bytes.subarray(i * size, (i + 1) * size)));
+  return into;
+}
+
 /**
- * One decode pass does three checks: stderr at -v error holds only decoder
- * errors, -progress reports how many video frames came out, and a second
- * output writes the frames to compare, raw, to fd 3. Decoding the clip is
- * most of a check's cost; picking each frame in a decode of its own decoded
- * the clip again up to it. passthrough keeps the null muxer from dropping or
+ * `--verify full`: one decode pass of the whole clip does three checks:
+ * stderr at -v error holds only decoder errors, -progress reports how many
+ * video frames came out, and a second output writes the frames to compare,
+ * raw, to fd 3. passthrough keeps the null muxer from dropping or
  * duplicating frames, so the count is the decoded one.
  */
-async function decodeClip(tools: MediaTools, e: SmartClipExpectation, picks: readonly number[]): Promise<Decoded> {
-  const select = picks.map((n) => `eq(n\\,${n})`).join("+");
+async function decodeClip(tools: MediaTools, e: SmartClipExpectation, picks: readonly number[], size: number): Promise<Decoded> {
   const args = ["-nostdin", "-nostats", "-v", "error", "-progress", "pipe:1", "-i", e.clip,
-    "-fps_mode:v", "passthrough", "-f", "null", "-",
-    "-map", "0:v:0", "-vf", `select=${select}`, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:3"];
+    "-fps_mode:v", "passthrough", "-f", "null", "-", "-map", "0:v:0", "-vf", selectFrames(picks), ...GRAY, "pipe:3"];
   try {
-    const r = await capture(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal }, true);
-    return { errors: r.stderr.trim(), frames: lastProgressFrames(r.stdout.toString("utf8")), pictures: r.extra };
+    const r = await capture(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal }, 1);
+    return { errors: r.stderr.trim(), frames: lastProgressFrames(r.stdout.toString("utf8")), pictures: split(r.extra[0] ?? Buffer.alloc(0), picks, size) };
   } catch (error) {
-    return { errors: `ffmpeg could not decode it: ${String(error)}`, frames: NaN, pictures: Buffer.alloc(0) };
+    return { errors: `ffmpeg could not decode it: ${String(error)}`, frames: NaN, pictures: new Map() };
+  }
+}
+
+/**
+ * The default: decode only the seams, in one ffmpeg reading the clip twice.
+ * Input 0 stops after the first copied GOP (the head and the join), input 1
+ * starts at the last copied GOP's keyframe (the tail join and the tail); the
+ * copied GOPs between are the source's own and are checked at container
+ * level. Any decoder error on stderr fails the clip.
+ */
+async function decodeSeams(tools: MediaTools, e: SmartClipExpectation, w: SeamWindows, picks: readonly number[], size: number): Promise<Decoded> {
+  const headPicks = picks.filter((n) => n !== e.tailJoin?.frame);
+  const args = ["-nostdin", "-nostats", "-v", "error",
+    "-t", w.head.untilSec.toFixed(6), "-i", e.clip, "-ss", w.tail.seekSec.toFixed(6), "-i", e.clip,
+    "-map", "0:v:0", "-vf", selectFrames(headPicks), ...GRAY, "pipe:3",
+    "-map", "1:v:0", ...(w.tail.showsTailJoin ? ["-vf", selectFrames([0]), ...GRAY, "pipe:4"] : ["-f", "null", "-"])];
+  try {
+    const r = await capture(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal }, 2);
+    const pictures = split(r.extra[0] ?? Buffer.alloc(0), headPicks, size);
+    if (e.tailJoin && w.tail.showsTailJoin) split(r.extra[1] ?? Buffer.alloc(0), [e.tailJoin.frame], size, pictures);
+    return { errors: r.stderr.trim(), frames: NaN, pictures };
+  } catch (error) {
+    return { errors: `ffmpeg could not decode it: ${String(error)}`, frames: NaN, pictures: new Map() };
   }
 }
 
@@ -147,12 +177,8 @@ function lastProgressFrames(progress: string): number {
   return last ? Number(last[1]) : NaN;
 }
 
-/** Why the clip's frame count or audio is wrong, or null. */
-function containerProblem(e: SmartClipExpectation, streams: readonly ProbedStream[], frames: number): string | null {
-  const video = streams.find((s) => s.codec_type === "video");
-  if (!video) return `${e.clip} has no video stream`;
-  const expectedFrames = Math.round(e.duration * e.fps);
-  if (!(Math.abs(frames - expectedFrames) <= 1)) return `${e.clip} has ${frames} frames, an exact cut has ${expectedFrames} (±1)`;
+/** Why the clip's audio does not cover its video, or null. */
+function audioProblem(e: SmartClipExpectation, video: ProbedStream, streams: readonly ProbedStream[]): string | null {
   const audio = streams.find((s) => s.codec_type === "audio");
   if (!audio) return null;
   const [vStart, vDur, aStart, aDur] = [video.start_time, video.duration, audio.start_time, audio.duration].map(Number);
@@ -189,21 +215,21 @@ async function referenceFrames(tools: MediaTools, e: SmartClipExpectation, seeks
 
 /**
  * runMediaTool decodes stdout as UTF-8, which would mangle raw pixels; this
- * keeps the bytes and, with `extraPipe`, collects what ffmpeg writes to pipe:3.
+ * keeps the bytes and collects what ffmpeg writes to pipe:3, pipe:4, … (`extraPipes` of them).
  */
-function capture(bin: string, args: string[], run: { timeoutMs: number; signal?: AbortSignal }, extraPipe = false) {
-  return new Promise<{ stdout: Buffer; stderr: string; extra: Buffer }>((resolve, reject) => {
-    const stdio: StdioOptions = extraPipe ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"];
+function capture(bin: string, args: string[], run: { timeoutMs: number; signal?: AbortSignal }, extraPipes = 0) {
+  return new Promise<{ stdout: Buffer; stderr: string; extra: Buffer[] }>((resolve, reject) => {
+    const stdio: StdioOptions = ["ignore", "pipe", "pipe", ...Array.from({ length: extraPipes }, () => "pipe" as const)];
     const child = spawn(bin, args, { stdio, signal: run.signal, timeout: run.timeoutMs });
     const out: Buffer[] = [];
-    const extra: Buffer[] = [];
+    const extra: Buffer[][] = Array.from({ length: extraPipes }, () => []);
     let stderr = "";
     child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
-    (child.stdio[3] as Readable | null | undefined)?.on("data", (chunk: Buffer) => extra.push(chunk));
+    extra.forEach((chunks, i) => (child.stdio[3 + i] as Readable | null | undefined)?.on("data", (chunk: Buffer) => chunks.push(chunk)));
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code === 0) resolve({ stdout: Buffer.concat(out), stderr, extra: Buffer.concat(extra) });
+      if (code === 0) resolve({ stdout: Buffer.concat(out), stderr, extra: extra.map((chunks) => Buffer.concat(chunks)) });
       else reject(new MediaError(`${describeCommand(bin, args)} failed (${code ?? "killed"}): ${stderrTail(stderr)}`));
     });
   });

@@ -172,10 +172,10 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       started = Date.now();
       dir = await mkdtemp(join(tempDir, "playclips-clip-"));
       const file = join(dir, "clip.mp4");
-      const { maxHeight, maxFps, toleranceSec } = pipeline.cut;
+      const { maxHeight, maxFps, verify, toleranceSec } = pipeline.cut;
       const made = await mode.cut(tools, {
         input: source.input, start: clip.play.start, duration, output: file, timeoutMs: clipTimeoutMs, signal: run.signal,
-        maxHeight, maxFps, ...source.reads,
+        maxHeight, maxFps, verify, ...source.reads,
       });
       // Checked by the mode that really made it (smart may have fallen back to exact).
       const expected = { file, duration, toleranceSec, stream: source.reads.stream, fps: media.video?.fps ?? 25 };

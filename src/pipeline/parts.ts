@@ -2,6 +2,7 @@ import type { LineTemplates } from "../domain/jsonl.js";
 import type { SplitOptions } from "../domain/split.js";
 import type { ClipRecord, GameResult, JsonlFormat } from "../domain/types.js";
 import type { CutMode } from "../extraction/modes/registry.js";
+import type { VerifyDepth } from "../extraction/smart-check.js";
 import type { MediaTools } from "../extraction/tools.js";
 import type { PlaySource } from "../sources/play-source.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -36,6 +37,8 @@ export interface CutSettings {
   mode: CutMode;
   maxHeight?: number;
   maxFps?: number;
+  /** How much of a spliced (smart) clip its check decodes; default "seams". */
+  verify?: VerifyDepth;
   /** Seconds a clip's duration may differ from its play's. */
   toleranceSec: number;
 }

@@ -22,6 +22,10 @@ export interface TestVideoOptions {
   bframes?: boolean;
   /** Index at the front; a truncated copy then still probes as whole. */
   faststart?: boolean;
+  /** HEVC (libx265) instead of H.264. */
+  hevc?: boolean;
+  /** Variable frame rate: every 7th frame is dropped, leaving a double-length gap. */
+  vfr?: boolean;
 }
 
 /**
@@ -30,13 +34,15 @@ export interface TestVideoOptions {
  */
 export async function makeTestVideo(path: string, options: TestVideoOptions): Promise<void> {
   const { seconds, fps = 25, width = 320, height = 180, gop = 50, audio = true } = options;
-  const { startOffsetSec = 0, bframes = false, faststart = false } = options;
+  const { startOffsetSec = 0, bframes = false, faststart = false, hevc = false, vfr = false } = options;
   const args = ["-hide_banner", "-nostdin", "-v", "error", "-y"];
   args.push("-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`);
   if (audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`);
   args.push("-map", "0:v:0", ...(audio ? ["-map", "1:a:0", "-c:a", "aac"] : []));
-  args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
-  args.push("-g", String(gop), "-keyint_min", String(gop), "-sc_threshold", "0", "-bf", bframes ? "2" : "0");
+  if (vfr) args.push("-vf", "select='not(eq(mod(n\\,7)\\,3))'", "-fps_mode", "vfr");
+  args.push("-c:v", hevc ? "libx265" : "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
+  if (hevc) args.push("-tag:v", "hvc1", "-x265-params", `keyint=${gop}:min-keyint=${gop}:scenecut=0:bframes=${bframes ? 2 : 0}:log-level=error`);
+  else args.push("-g", String(gop), "-keyint_min", String(gop), "-sc_threshold", "0", "-bf", bframes ? "2" : "0");
   if (startOffsetSec > 0) args.push("-output_ts_offset", String(startOffsetSec));
   if (faststart) args.push("-movflags", "+faststart");
   args.push(path);

@@ -1,5 +1,6 @@
 import type { CutRequest } from "../cut.js";
 import type { VideoPacket, VideoStreamInfo } from "../keyframes.js";
+import type { VerifyDepth } from "../smart-check.js";
 import type { MediaTools } from "../tools.js";
 import { verifyClip, type ClipCheck } from "../verify.js";
 
@@ -9,6 +10,8 @@ export interface ScaleOptions {
   maxHeight?: number;
   /** Drop frames down to at most this rate (needs every frame re-encoded). */
   maxFps?: number;
+  /** How much of a spliced clip its check decodes: "seams" (default) or "full" (every frame). */
+  verify?: VerifyDepth;
 }
 
 /** What a camera's clips share, read once per camera by `prepareCamera`. */

@@ -61,7 +61,7 @@ async function cutSmartClip(tools: MediaTools, req: ModeCutRequest): Promise<Cut
 
   const tail = plan.tailKeyframeSec;
   const check = await checkSmartClip(tools, { clip: req.output, source: req.input, start: req.start,
-    duration: req.duration, fps: info.fps, timeoutMs: req.timeoutMs, signal: req.signal,
+    duration: req.duration, fps: info.fps, timeoutMs: req.timeoutMs, signal: req.signal, verify: req.verify,
     join: plan.headFrames > 0 ? { frame: plan.headFrames, sourceSec: plan.keyframeSec } : undefined,
     tailJoin: tail !== null ? { frame: plan.headFrames + plan.copiedFrames, sourceSec: tail } : undefined })
     .catch(async (error: unknown) => {
