@@ -28,8 +28,10 @@ export interface RangeServerOptions extends BlockCacheOptions {
    * Most blocks fetched ahead of a reader that keeps asking again where its
    * last bounded answer ended (ffmpeg streaming a clip), to hide the store's
    * first-byte latency with parallel fetches. The window grows with the
-   * stream: a quarter of the blocks it has read so far, so the blocks fetched
-   * past where the reader stops stay under ~25 % of what it read. Default 4; 0: off.
+   * stream: an eighth of the blocks it has read so far, so the blocks fetched
+   * past where the reader stops stay under ~12 % of what it read (a quarter
+   * took the quick benchmark's smart run from 1.33 to 1.53x the covered
+   * bytes). Default 4; 0: off.
    */
   streamAheadBlocks?: number;
 }
@@ -173,7 +175,7 @@ function handle(cache: BlockCache, path: string, ahead: ReadAhead, openEnded: nu
   // A bounded answer to an open-ended read: the reader will ask again from its end.
   const continues = range !== null && span.end < range.end;
   const run = ahead.streams.take(span.start);
-  const streamAhead = Math.min(ahead.streamMax, Math.floor(run / 4));
+  const streamAhead = Math.min(ahead.streamMax, Math.floor(run / 8));
   for (let i = 1; i <= streamAhead; i++) cache.prefetch(last + i);
   if (continues) ahead.streams.put(span.end + 1, run + last - first + 1);
   void send(cache, ahead.blocks, res, status, headers, span, first, last);

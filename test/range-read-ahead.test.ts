@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveObjectRanges } from "../src/extraction/range/range-server.js";
+import { createLocalStore } from "../src/stores/local.js";
+import type { ByteRange, ObjectStore } from "../src/stores/object-store.js";
+
+// Issue 13.2: a bucket answers each read tens of ms late. A reader that streams
+// (asks again where each bounded answer ended, as ffmpeg with -reconnect does)
+// must not wait that long for every block.
+const BLOCK = 64 * 1024;
+const BLOCKS = 48;
+const LATENCY_MS = 40;
+let dir: string;
+let slow: ObjectStore & { fetched: number };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "playclips-read-ahead-"));
+  await writeFile(join(dir, "video.bin"), randomBytes(BLOCK * BLOCKS));
+  const local = createLocalStore({ root: dir });
+  // A real folder store with a bucket's first-byte latency; no localPath, so it is served by ranges.
+  slow = {
+    name: "slow", fetched: 0, uri: (k) => local.uri(k), stat: (k) => local.stat(k),
+    write: (k, b) => local.write(k, b), list: (p) => local.list(p), delete: (k) => local.delete(k),
+    async read(key: string, range?: ByteRange): Promise<Readable> {
+      await sleep(LATENCY_MS);
+      slow.fetched += range?.end !== undefined ? range.end - (range.start ?? 0) + 1 : 0;
+      return local.read(key, range);
+    },
+  };
+});
+
+afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+
+/** Reads [0, upTo) like ffmpeg: `bytes=a-`, then again from wherever the bounded answer stopped. */
+async function stream(url: string, upTo: number): Promise<void> {
+  for (let at = 0; at < upTo;) {
+    at = await new Promise<number>((resolve, reject) => {
+      request(url, { headers: { Range: `bytes=${at}-` } }, (res) => {
+        const end = Number(/bytes \d+-(\d+)\//.exec(res.headers["content-range"] ?? "")?.[1]);
+        res.resume().on("end", () => resolve(end + 1)).on("error", reject);
+      }).on("error", reject).end();
+    });
+  }
+}
+
+async function timed(streamAheadBlocks: number, upTo: number): Promise<{ ms: number; fetched: number }> {
+  slow.fetched = 0;
+  const served = await serveObjectRanges(slow, "video.bin", { blockBytes: BLOCK, streamAheadBlocks });
+  try {
+    const t0 = performance.now();
+    await stream(served.url, upTo);
+    return { ms: performance.now() - t0, fetched: served.stats().bytesFetched };
+  } finally {
+    await served.close();
+  }
+}
+
+describe("read-ahead for streaming readers", () => {
+  it("hides most of the store's latency, fetching at most an eighth more than was read", async () => {
+    const upTo = 40 * BLOCK;
+    const serial = await timed(0, upTo);
+    const ahead = await timed(4, upTo);
+    // One store read per block without it: 40 x 40 ms at least.
+    expect(serial.ms).toBeGreaterThan(40 * LATENCY_MS);
+    expect(ahead.ms).toBeLessThan(serial.ms * 0.7);
+    expect(serial.fetched).toBe(upTo);
+    expect(ahead.fetched).toBeGreaterThanOrEqual(upTo);
+    expect(ahead.fetched).toBeLessThanOrEqual(upTo * 1.125 + BLOCK);
+  }, 60_000);
+
+  it("fetches nothing ahead for a reader that only reads one answer (a probe, a seek)", async () => {
+    const single = await timed(4, BLOCK);
+    expect(single.fetched).toBe(BLOCK);
+  }, 30_000);
+});
