@@ -89,6 +89,8 @@ export interface ClipRecord {
   /** True when a previous run's good clip was kept instead of cutting again. */
   reused: boolean;
   elapsedMs: number;
+  /** Requests the output store retried (transient errors) to publish this clip; absent when none. */
+  uploadRetries?: number;
 }
 
 export type CameraStatus = "ok" | "missing" | "unreadable" | "unused";
@@ -128,6 +130,8 @@ export interface GameManifest {
     clipsOk: number;
     clipsFailed: number;
     clipsReused: number;
+    /** Sum of the clips' uploadRetries: how much the store had to retry to publish them. */
+    uploadRetries: number;
     trainingLines: number;
     validationLines: number;
   };

@@ -195,6 +195,7 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       actualDuration: round(info.video?.duration ?? info.duration),
       bytes: written.size,
       elapsedMs: Date.now() - started,
+      ...(written.retries && { uploadRetries: written.retries }),
     });
   } catch (error) {
     return record(clip, mode, { reason: errorMessage(error), elapsedMs: Date.now() - started });

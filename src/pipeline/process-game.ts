@@ -108,6 +108,7 @@ async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Prom
       clipsOk,
       clipsFailed: game.clips.length - clipsOk,
       clipsReused: game.clips.filter((c) => c.reused).length,
+      uploadRetries: game.clips.reduce((sum, c) => sum + (c.uploadRetries ?? 0), 0),
       trainingLines: dataset?.trainingLines ?? 0,
       validationLines: dataset?.validationLines ?? 0,
     },

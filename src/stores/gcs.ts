@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { PassThrough, type Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Bucket, File } from "@google-cloud/storage";
 import { StoreError, ValidationError, errorMessage } from "../domain/errors.js";
+import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
 import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
 import type { ByteRange, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
 
@@ -17,9 +16,18 @@ export interface GcsStoreOptions {
   projectId?: string;
   /** File bodies above this many bytes use a resumable upload; default 8 MiB. */
   resumableThreshold?: number;
+  /**
+   * Resumable uploads send chunks of this many bytes (a multiple of 256 KiB;
+   * default 8 MiB), so a dropped connection resends one chunk. 0: one streamed
+   * request, for the emulator only (it shows an object after its first chunk).
+   */
+  chunkSize?: number;
+  /** The client's retry settings; defaults in gcs-retry.ts (tests shorten the waits). */
+  retry?: Partial<GcsRetrySettings>;
 }
 
 const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
+const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 // A generation-pinned read 404s when an overwrite lands between stat and read; retry a few times.
 const READ_ATTEMPTS = 3;
 
@@ -45,7 +53,6 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
 }
 
 const statusOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
-const md5Base64 = (data: Buffer): string => createHash("md5").update(data).digest("base64");
 const ignore = (): void => undefined;
 
 // Library errors carry the HTTP request (with its Authorization header) and
@@ -57,13 +64,8 @@ function safeCause(error: unknown): Error {
   return Object.assign(new Error(message), { code: statusOf(error) });
 }
 
-async function md5OfFile(file: string): Promise<string> {
-  const hash = createHash("md5");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("base64");
-}
 
-// Resolves with the HTTP status once the download starts; the request only starts on a read.
+// Resolves with the HTTP status once the download starts (the request starts on a read).
 function firstResponse(source: Readable): Promise<number> {
   return new Promise((resolve, reject) => {
     const onResponse = (response: { statusCode?: number }): void => {
@@ -133,20 +135,18 @@ class GcsStore implements ObjectStore {
     }
   }
 
+  // Every write names the generation it replaces (gcs-retry.ts), so the client
+  // retries it, and the md5Hash makes GCS itself refuse bytes that do not match
+  // (the client's own `validation` checks only after the object is live).
   async write(key: string, body: WriteBody, options?: { contentType?: string }): Promise<ObjectInfo> {
     const file = await this.file(key);
     const contentType = options?.contentType;
-    // The client's own `validation` checks hashes only after the object is live
-    // and then deletes it, losing the earlier version too. An md5Hash sent with
-    // the upload makes GCS itself refuse to publish bytes that do not match.
     if (typeof body === "string" || Buffer.isBuffer(body)) {
       const data = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-      try {
-        await file.save(data, { resumable: false, validation: false, metadata: { contentType, md5Hash: md5Base64(data) } });
-      } catch (error) {
-        throw this.ioError(`cannot write ${JSON.stringify(key)}`, error);
-      }
-      return { key, size: Number(file.metadata.size ?? data.length) };
+      const { retries } = await countingRetries(() => saveReplacing(file, data, { md5Hash: md5Base64(data), contentType, resumable: false }), (error, retries) =>
+        this.ioError(`cannot write ${JSON.stringify(key)}`, error, retries),
+      );
+      return { key, size: Number(file.metadata.size ?? data.length), ...(retries > 0 && { retries }) };
     }
     let size: number;
     let md5Hash: string;
@@ -158,17 +158,14 @@ class GcsStore implements ObjectStore {
     } catch (error) {
       throw this.ioError(`cannot read ${body.file} to write it as ${JSON.stringify(key)}`, error);
     }
-    try {
-      const upload = file.createWriteStream({
-        resumable: size > this.resumableThreshold,
-        validation: false,
-        metadata: { contentType, md5Hash },
-      });
-      await pipeline(createReadStream(body.file), upload);
-    } catch (error) {
-      throw this.ioError(`cannot write ${body.file} as ${JSON.stringify(key)}`, error);
-    }
-    return { key, size: Number(file.metadata.size ?? size) };
+    // A function source is opened again for each attempt, so a failed attempt can be retried.
+    const source = (): Readable => createReadStream(body.file);
+    const resumable = size > this.resumableThreshold;
+    const { retries } = await countingRetries(
+      () => saveReplacing(file, source, { md5Hash, contentType, resumable, chunkSize: this.options.chunkSize ?? DEFAULT_CHUNK_SIZE }),
+      (error, retries) => this.ioError(`cannot write ${body.file} as ${JSON.stringify(key)}`, error, retries),
+    );
+    return { key, size: Number(file.metadata.size ?? size), ...(retries > 0 && { retries }) };
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -194,7 +191,7 @@ class GcsStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const file = await this.file(key);
     try {
-      await file.delete({ ignoreNotFound: true });
+      await deleteSeen(file);
     } catch (error) {
       throw this.ioError(`cannot delete ${JSON.stringify(key)}`, error);
     }
@@ -216,7 +213,11 @@ class GcsStore implements ObjectStore {
   // Loaded on first use, so local-only runs never load the GCS client.
   private bucket(): Promise<Bucket> {
     this.bucketPromise ??= import("@google-cloud/storage").then(
-      ({ Storage }) => new Storage({ apiEndpoint: this.options.apiEndpoint, projectId: this.options.projectId }).bucket(this.options.bucket),
+      ({ Storage, RETRYABLE_ERR_FN_DEFAULT }) => {
+        const retry = { ...DEFAULT_GCS_RETRY, ...this.options.retry };
+        const retryOptions = gcsRetryOptions(retry, RETRYABLE_ERR_FN_DEFAULT);
+        return new Storage({ apiEndpoint: this.options.apiEndpoint, projectId: this.options.projectId, retryOptions }).bucket(this.options.bucket);
+      },
       (error: unknown) => {
         this.bucketPromise = undefined;
         throw this.ioError("cannot load @google-cloud/storage (is it installed?)", error);
@@ -240,8 +241,12 @@ class GcsStore implements ObjectStore {
     });
   }
 
-  private ioError(message: string, cause: unknown): StoreError {
+  // "(HTTP 503, after 7 transient errors)": the status, and how often the client met one and retried or gave up.
+  private ioError(message: string, cause: unknown, retries?: number): StoreError {
     if (cause instanceof StoreError) return cause;
-    return new StoreError(this.name, "io", `${message}: ${safeCause(cause).message}`, { cause: safeCause(cause) });
+    const status = httpStatus(cause) === undefined ? null : `HTTP ${String(httpStatus(cause))}`;
+    const tried = retries ? `after ${retries} transient ${retries === 1 ? "error" : "errors"}` : null;
+    const detail = [status, tried].filter(Boolean).join(", ");
+    return new StoreError(this.name, "io", `${message}: ${safeCause(cause).message}${detail ? ` (${detail})` : ""}`, { cause: safeCause(cause) });
   }
 }

@@ -3,6 +3,8 @@ import type { Readable } from "node:stream";
 export interface ObjectInfo {
   key: string;
   size: number;
+  /** From write: requests the store retried to publish it (transient errors), when it retries. */
+  retries?: number;
 }
 
 /**
