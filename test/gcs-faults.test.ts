@@ -75,9 +75,11 @@ describe("GCS writes under injected faults", () => {
     for (let i = 0; i < 3; i++) expect(md5(await readAll(direct("w1"), `file/${i}`))).toBe(md5(file));
     for (let i = 0; i < 3; i++) await store.delete(`k/${i}`);
     expect((await direct("w1").list("")).map((o) => o.key)).toEqual(["file/0", "file/1", "file/2"]);
-    const { requests, ...faults } = proxies.at(-1)!.counts;
+    const { requests, preconditionFailed, ...faults } = proxies.at(-1)!.counts;
     expect(Object.values(faults).every((n) => n > 0), JSON.stringify(faults)).toBe(true);
     expect(requests).toBeGreaterThan(30);
+    // Every write was sequential and named the generation it read: none was refused.
+    expect(preconditionFailed).toBe(0);
     expect(retries).toBeGreaterThan(0);
   });
 
@@ -99,7 +101,7 @@ describe("GCS writes under injected faults", () => {
     // The first upload lands but its answer is lost; the retry's precondition fails (412) on our own bytes.
     expect(await store.write("shared.txt", "mine")).toEqual({ key: "shared.txt", size: 4, retries: 1 });
     expect((await readAll(direct("w3"), "shared.txt")).toString()).toBe("mine");
-    expect(proxies.at(-1)!.counts.lost).toBe(1);
+    expect(proxies.at(-1)!.counts).toMatchObject({ lost: 1, preconditionFailed: 1 });
   });
 });
 

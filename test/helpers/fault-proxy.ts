@@ -8,6 +8,10 @@ import type { Socket } from "node:net";
  * request (so a retry finds the upload already done). Faults are drawn from a
  * seeded generator, so a run is repeatable, and bounded: at most `maxFaults`,
  * and none after `faultForMs`; after that the proxy only forwards.
+ *
+ * The emulator ignores `ifGenerationMatch`; the proxy enforces it (412) by
+ * reading the live generation just before forwarding, which is enough for
+ * tests that do not race writers against each other.
  */
 export type FaultKind = "503" | "429" | "cut" | "lost";
 
@@ -28,7 +32,7 @@ export interface FaultProxy {
   /** Use as the store's apiEndpoint. */
   url: string;
   /** Requests seen and faults injected, by kind. */
-  counts: { requests: number } & Record<FaultKind, number>;
+  counts: { requests: number; preconditionFailed: number } & Record<FaultKind, number>;
   stop(): Promise<void>;
 }
 
@@ -47,7 +51,7 @@ function random(seed: number): () => number {
 const hasBody = (req: IncomingMessage): boolean => Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
 
 function answer(res: ServerResponse, status: number): void {
-  const message = status === 429 ? "injected: rate limit exceeded" : "injected: backend unavailable";
+  const message = { 412: "conditionNotMet (checked by the proxy)", 429: "injected: rate limit exceeded" }[status] ?? "injected: backend unavailable";
   res.writeHead(status, { "content-type": "application/json", ...(status === 429 && { "retry-after": "1" }) });
   res.end(JSON.stringify({ error: { code: status, message, errors: [{ message, reason: "injected" }] } }));
 }
@@ -58,7 +62,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const kinds = options.kinds ?? ["503", "429", "cut", "lost"];
   const maxFaults = options.maxFaults ?? Number.POSITIVE_INFINITY;
   const stopFaultsAt = Date.now() + (options.faultForMs ?? 10 * 60_000);
-  const counts = { requests: 0, "503": 0, "429": 0, cut: 0, lost: 0 };
+  const counts = { requests: 0, preconditionFailed: 0, "503": 0, "429": 0, cut: 0, lost: 0 };
   const sockets = new Set<Socket>();
   let url = "";
 
@@ -92,6 +96,26 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     req.pipe(upstream);
   };
 
+  // The object a conditional upload or delete names, and the generation it expects.
+  const precondition = (req: IncomingMessage): { path: string; expected: string } | null => {
+    const url = new URL(req.url ?? "/", "http://proxy");
+    const expected = url.searchParams.get("ifGenerationMatch");
+    const bucket = /\/b\/([^/]+)\/o/.exec(url.pathname)?.[1];
+    const name = url.searchParams.get("name") ?? /\/o\/([^/?]+)$/.exec(url.pathname)?.[1];
+    if (expected === null || !bucket || !name) return null;
+    return { path: `/storage/v1/b/${bucket}/o/${encodeURIComponent(decodeURIComponent(name))}`, expected };
+  };
+  const liveGeneration = (path: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      request({ host: target.hostname, port: target.port, path }, (reply) => {
+        let body = "";
+        reply.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        reply.on("end", () => resolve(reply.statusCode === 404 ? "0" : String((JSON.parse(body) as { generation: string }).generation)));
+      })
+        .on("error", reject)
+        .end();
+    });
+
   const server = createServer((req, res) => {
     counts.requests++;
     const fault = pickFault(req);
@@ -103,7 +127,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       // Take part of the body, then drop the connection: nothing reaches the emulator.
       req.once("data", () => req.socket.destroy());
     } else {
-      forward(req, res, fault === "lost");
+      const condition = precondition(req);
+      if (!condition) return forward(req, res, fault === "lost");
+      liveGeneration(condition.path).then(
+        (live) => {
+          if (live === condition.expected) return forward(req, res, fault === "lost");
+          counts.preconditionFailed++;
+          req.resume();
+          req.on("end", () => answer(res, 412));
+        },
+        () => res.destroy(),
+      );
     }
   });
   server.on("connection", (socket) => {
