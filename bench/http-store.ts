@@ -164,7 +164,5 @@ export function createHttpStore(baseUrl: string): ObjectStore {
       return res;
     },
     write: readOnly,
-    list: readOnly,
-    delete: readOnly,
   };
 }

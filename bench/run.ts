@@ -10,6 +10,8 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { validatePlayRows } from "../src/domain/validate-plays.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
+import { parseGameId } from "../src/domain/ids.js";
+import { gameLayout } from "../src/domain/layout.js";
 import { planClips } from "../src/pipeline/plan.js";
 import { createFilePlaySource } from "../src/sources/file.js";
 import { parseBenchArgs } from "./args.js";
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   const videoBytes = (await stat(game.sample)).size;
 
   const validated = validatePlayRows(game.gameId, await createFilePlaySource({ path: game.playsCsv }).fetchPlays(game.gameId));
-  const clips = [...planClips(game.gameId, validated.plays).values()].flat();
+  const clips = [...planClips(gameLayout(parseGameId(game.gameId)), validated.plays).values()].flat();
   const clipFrames = clips.reduce((n, c) => n + Math.round((c.play.end - c.play.start) * params.fps), 0);
   const coveredSec = clips.reduce((n, c) => n + (c.play.end - c.play.start), 0);
   log(`measuring the bytes ${clips.length} clips cover…`);

@@ -21,6 +21,8 @@ import { locateMediaTools } from "../src/extraction/locate.js";
 import { DEFAULT_CACHE_BYTES } from "../src/extraction/range/block-cache.js";
 import { DEFAULT_DURATION_TOLERANCE_SEC } from "../src/extraction/verify.js";
 import { processGame } from "../src/pipeline/process-game.js";
+import { parseGameId } from "../src/domain/ids.js";
+import { gameLayout } from "../src/domain/layout.js";
 import { planClips } from "../src/pipeline/plan.js";
 import { createPool } from "../src/pipeline/pool.js";
 import { createFilePlaySource } from "../src/sources/file.js";
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   else if (task.kind === "baseline") {
     const plays = createFilePlaySource({ path: task.playsCsv });
     const validated = validatePlayRows(task.gameId, await plays.fetchPlays(task.gameId));
-    const plan = new Map([...planClips(task.gameId, validated.plays)].filter(([, clips]) => clips.length > 0));
+    const plan = new Map([...planClips(gameLayout(parseGameId(task.gameId)), validated.plays)].filter(([, clips]) => clips.length > 0));
     await mkdir(task.outDir, { recursive: true });
     detail = { ...(await runBaseline(tools.ffmpeg, createHttpStore(task.storeUrl), plan, task.tempDir, task.outDir,
       (done) => progress("baseline", done, task.totalClips))) };

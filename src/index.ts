@@ -2,13 +2,15 @@
 export * from "./domain/types.js";
 export * from "./domain/errors.js";
 export { camerasForAngle } from "./domain/angles.js";
-export { clipKey, videoKey, trainingKey, validationKey, manifestKey } from "./domain/layout.js";
+export { parseGameId, parseGameUuid, type GameId } from "./domain/ids.js";
+export { gameLayout, clipKey, videoKey, trainingKey, validationKey, manifestKey, type GameLayout } from "./domain/layout.js";
 export { splitPlays, DEFAULT_SPLIT, type SplitOptions, type SplitSide } from "./domain/split.js";
 export { datasetLine, DEFAULT_TEMPLATES, type LineTemplates } from "./domain/jsonl.js";
 export { validatePlayRows } from "./domain/validate-plays.js";
 export type { PlaySource } from "./sources/play-source.js";
 export { createFilePlaySource } from "./sources/file.js";
-export type { ObjectStore, ObjectInfo, ByteRange, WriteBody } from "./stores/object-store.js";
+export { wrapStore, type ObjectStore, type ListingStore, type ObjectInfo, type ByteRange, type WriteBody } from "./stores/object-store.js";
+export { openStore } from "./stores/registry.js";
 export { createLocalStore } from "./stores/local.js";
 export type { MediaTools } from "./extraction/tools.js";
 export { locateMediaTools } from "./extraction/locate.js";

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -67,6 +67,25 @@ describe("playclips CLI", () => {
     const again = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", games.join(","), "--json"]);
     const batch = JSON.parse(again.stdout) as BatchResult;
     for (const game of batch.results) expect(game.reused_clips).toBe(game.successful_clips);
+  });
+
+  it("takes a game id in upper case, from the flag or the plays file, as the same game: one folder, one run", async () => {
+    const game = games[0] ?? "";
+    const upper = game.toUpperCase();
+    // The plays file spells every game id in upper case too, as a source may.
+    const plays = await readFile(join(dir, "demo", "plays.csv"), "utf8");
+    await writeFile(join(dir, "upper.csv"), plays.split(game).join(upper));
+    const result = await cli(["run", "--plays", "upper.csv", "--videos", "demo", "--out", "out", "--games", `${upper},${game}`, "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const batch = JSON.parse(result.stdout) as BatchResult;
+    expect(batch.completed_games).toEqual([game]);
+    expect(batch.results).toHaveLength(1);
+    expect(batch.results[0]?.reused_clips).toBe(batch.results[0]?.successful_clips);
+    expect(batch.results[0]?.rejected_plays).toBe(0);
+    expect(await readdir(join(dir, "out", "games"))).not.toContain(upper);
+    const status = await cli(["status", "--out", "out", "--games", upper, "--json"]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject([{ game_id: game, state: "complete" }]);
   });
 
   it("check-games reports plays, cameras and outputs per game", async () => {

@@ -9,7 +9,7 @@ import { manifestKey, trainingKey, validationKey } from "../src/domain/layout.js
 import type { GameManifest } from "../src/domain/types.js";
 import { processGame } from "../src/pipeline/process-game.js";
 import { createGcsStore } from "../src/stores/gcs.js";
-import type { ObjectStore } from "../src/stores/object-store.js";
+import type { ListingStore, ObjectStore } from "../src/stores/object-store.js";
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from "./helpers/fault-proxy.js";
 import { startGcsEmulator, type GcsEmulator } from "./helpers/gcs-emulator.js";
 import { createWorkspace, type Workspace } from "./helpers/pipeline.js";
@@ -23,12 +23,12 @@ const proxies: FaultProxy[] = [];
 const retry = { maxRetries: 8, retryDelayMultiplier: 1.1, maxRetryDelay: 1, totalTimeout: 60 };
 
 const md5 = (data: Buffer): string => createHash("md5").update(data).digest("hex");
-const direct = (prefix: string): ObjectStore => createGcsStore({ bucket: "out", prefix, apiEndpoint: emulator.apiEndpoint });
+const direct = (prefix: string): ListingStore => createGcsStore({ bucket: "out", prefix, apiEndpoint: emulator.apiEndpoint });
 const readAll = async (store: ObjectStore, key: string): Promise<Buffer> => buffer(await store.read(key));
 // Object writes and deletes, and metadata reads; media downloads pass untouched.
 const notDownload = (req: IncomingMessage): boolean => !/alt=media|\/download\//.test(req.url ?? "");
 
-async function faulty(prefix: string, options: Omit<FaultProxyOptions, "target">): Promise<ObjectStore> {
+async function faulty(prefix: string, options: Omit<FaultProxyOptions, "target">): Promise<ListingStore> {
   const proxy = await startFaultProxy({ target: emulator.apiEndpoint, ...options });
   proxies.push(proxy);
   // Uploads stay below the resumable threshold: the emulator finalizes a

@@ -137,6 +137,20 @@ describe("playclips serve", () => {
     expect(starts()).toBe(before + 1);
     expect(server.log()).toMatch(/joined the running game/);
   });
+
+  it("takes a game_id in upper case as the same game: joins its run, answers in lower case", async () => {
+    const starts = (): number => server.log().split(`game ${gameId}: started`).length - 1;
+    const before = starts();
+    const first = post(server.url, { game_id: gameId });
+    await until(async () => (await inFlight(server.url)) === 1, "the first run");
+    const second = await post(server.url, { game_id: gameId.toUpperCase() });
+    const firstResult = (await (await first).json()) as GameResult;
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual(firstResult);
+    expect(firstResult.game_id).toBe(gameId);
+    expect(starts()).toBe(before + 1);
+    expect(await exists(join(dir, "out", "games", gameId.toUpperCase()))).toBe(false);
+  });
 });
 
 describe("playclips serve with PLAYCLIPS_TOKEN", () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchReport } from "../src/cli/commands/batch.js";
 import { waitForGames } from "../src/orchestration/wait.js";
 import { processGame } from "../src/pipeline/process-game.js";
-import type { ObjectStore } from "../src/stores/object-store.js";
+import { wrapStore } from "../src/stores/object-store.js";
 import { createWorkspace, type Workspace } from "./helpers/pipeline.js";
 import { startTestPostgres, type TestPostgres } from "./helpers/postgres.js";
 
@@ -63,15 +63,9 @@ describe("waitForGames on a local store", () => {
     const pipeline = await ws.pipeline();
     let calls = 0;
     const out = pipeline.backends.output;
-    const flaky: ObjectStore = {
-      name: out.name,
-      stat: (key) => out.stat(key),
+    const flaky = wrapStore(out, {
       read: (key, range) => (++calls === 1 ? Promise.reject(new Error("503")) : out.read(key, range)),
-      write: (key, body) => out.write(key, body),
-      list: (prefix) => out.list(prefix),
-      uri: (key) => out.uri(key),
-      delete: (key) => out.delete(key),
-    };
+    });
     const result = await waitForGames(flaky, ["g-ok"], { maxWaitMs: 5_000, pollIntervalMs: 50 });
     expect(result.completed_games).toEqual(["g-ok"]);
     expect(calls).toBeGreaterThan(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { camerasForAngle } from "../src/domain/angles.js";
-import { clipKey, videoKey } from "../src/domain/layout.js";
+import { parseGameId } from "../src/domain/ids.js";
+import { clipKey, gameLayout, videoKey } from "../src/domain/layout.js";
 import type { Play } from "../src/domain/types.js";
 import { planClips } from "../src/pipeline/plan.js";
 import { clipConcurrencyFor } from "../src/extraction/modes/registry.js";
@@ -25,7 +26,7 @@ describe("angle mapping", () => {
 
 describe("planClips", () => {
   it("groups every clip under its source camera, in start order", () => {
-    const plan = planClips("g1", [play("b", "LEFT", 30), play("a", "LEFT", 10), play("c", "RIGHT", 20)]);
+    const plan = planClips(gameLayout(parseGameId("g1")), [play("b", "LEFT", 30), play("a", "LEFT", 10), play("c", "RIGHT", 20)]);
     expect([...plan.keys()]).toEqual(["FAR_LEFT", "NEAR_LEFT", "FAR_RIGHT", "NEAR_RIGHT"]);
     expect(plan.get("FAR_LEFT")?.map((c) => c.play.id)).toEqual(["a", "b"]);
     expect(plan.get("NEAR_RIGHT")?.map((c) => c.play.id)).toEqual(["a", "b"]);
@@ -37,7 +38,7 @@ describe("planClips", () => {
   });
 
   it("leaves out cameras no play needs", () => {
-    const plan = planClips("g1", [play("a", "LEFT", 1)]);
+    const plan = planClips(gameLayout(parseGameId("g1")), [play("a", "LEFT", 1)]);
     expect([...plan.keys()].sort()).toEqual(["FAR_LEFT", "NEAR_RIGHT"]);
   });
 

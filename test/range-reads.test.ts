@@ -16,7 +16,7 @@ import type { MediaTools } from "../src/extraction/tools.js";
 import { coverageOf, openSourceVideo } from "../src/pipeline/source-video.js";
 import { createGcsStore } from "../src/stores/gcs.js";
 import { createLocalStore } from "../src/stores/local.js";
-import type { ByteRange, ObjectInfo, ObjectStore, WriteBody } from "../src/stores/object-store.js";
+import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, WriteBody } from "../src/stores/object-store.js";
 import { startGcsEmulator } from "./helpers/gcs-emulator.js";
 import { FFMPEG, FFPROBE, makeTestVideo } from "./helpers/media.js";
 
@@ -30,7 +30,7 @@ class ObservedStore implements ObjectStore {
   readonly name: string;
   readonly reads = new Map<number, number>();
   readonly faults = new Map<number, { mode: "error" | "truncate" | "reset"; left: number }>();
-  constructor(private readonly inner: ObjectStore) {
+  constructor(private readonly inner: ListingStore) {
     this.name = `observed:${inner.name}`;
   }
   readsOf = (start: number): number => this.reads.get(start) ?? 0;
@@ -55,7 +55,7 @@ class ObservedStore implements ObjectStore {
   delete = (key: string): Promise<void> => this.inner.delete(key);
 }
 
-let [dir, tools, local, bytes] = ["", {} as MediaTools, {} as ObjectStore, Buffer.alloc(0)];
+let [dir, tools, local, bytes] = ["", {} as MediaTools, {} as ListingStore, Buffer.alloc(0)];
 const [BYTES_KEY, BIG_KEY, SMALL_KEY] = ["blob/random.bin", "Games/g1/FAR_LEFT.mp4", "Games/g1/NEAR_RIGHT.mp4"];
 const [bigFile, smallFile] = [(): string => join(dir, "store", BIG_KEY), (): string => join(dir, "store", SMALL_KEY)];
 

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ValidationError, errorMessage } from "../domain/errors.js";
+import { parseGameId, type GameId } from "../domain/ids.js";
 import { SETTINGS } from "../config/settings-table.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -26,7 +27,7 @@ export function splitList(value: unknown): string[] {
   return typeof value === "string" ? value.split(/[\s,]+/).filter((v) => v !== "") : [];
 }
 
-/** The items of a list flag; duplicates are kept once, in first-seen order. */
-export function listFlag(value: unknown): string[] {
-  return [...new Set(splitList(value))];
+/** The game ids of a list flag, parsed (UUIDs in lower case); duplicates kept once, in first-seen order. */
+export function gameIdsFlag(value: unknown): GameId[] {
+  return [...new Set(splitList(value).map(parseGameId))];
 }

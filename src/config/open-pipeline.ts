@@ -2,7 +2,7 @@ import { locateMediaTools } from "../extraction/locate.js";
 import type { Backends, Pipeline } from "../pipeline/parts.js";
 import { createPool } from "../pipeline/pool.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { openStore } from "./open-store.js";
+import { openStore } from "../stores/registry.js";
 import { openPlaySource } from "./plays-location.js";
 import type { Settings } from "./settings.js";
 

@@ -60,3 +60,13 @@ function secretValues(env: NodeJS.ProcessEnv, flags: Record<string, unknown>): s
   // Longest first, so a URL is replaced whole before its password alone.
   return secrets.sort((a, b) => b.length - a.length);
 }
+
+/** The queue URL is not a setting, so scrubSecrets does not know its password: messages pass through this too. */
+export function scrubUrlPassword(message: string, url: string): string {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password ? message.split(password).join("[redacted]") : message;
+  } catch {
+    return message;
+  }
+}

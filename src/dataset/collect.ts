@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { text } from "node:stream/consumers";
-import { errorMessage, StoreError } from "../domain/errors.js";
+import { errorMessage, StoreError, ValidationError } from "../domain/errors.js";
 import type { MediaResolution } from "../domain/gemini.js";
 import { trainingKey, validationKey } from "../domain/layout.js";
 import type { ClipRecord, GameManifest } from "../domain/types.js";
@@ -132,6 +132,7 @@ async function hashObject(store: ObjectStore, key: string): Promise<string> {
 
 /** Every game with a manifest under the store's games/ folder, for --all. */
 export async function listGamesInStore(store: ObjectStore): Promise<string[]> {
+  if (!store.list) throw new ValidationError(`${store.name} cannot list its games: name them with --games`);
   const objects = await store.list("games/");
   const games = objects.map((o) => /^games\/([^/]+)\/manifest\.json$/.exec(o.key)?.[1]).filter((g): g is string => !!g);
   return [...new Set(games)].sort();

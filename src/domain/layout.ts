@@ -1,28 +1,57 @@
-import { assertSafeId } from "./ids.js";
+import { assertSafeId, parseGameId, type GameId } from "./ids.js";
 import type { Camera } from "./types.js";
 
 // Object keys exactly as the original buckets lay them out.
 
+/** Every key of one game, built once from its parsed id. */
+export interface GameLayout {
+  readonly gameId: GameId;
+  /** games/{game_id}/ in the output store. */
+  readonly prefix: string;
+  readonly training: string;
+  readonly validation: string;
+  readonly manifest: string;
+  /** Games/{game_id}/{CAMERA}.mp4 in the videos store. */
+  video(camera: Camera): string;
+  /** Of a validated play (its id is already a safe file name). */
+  clip(playId: string, camera: Camera): string;
+}
+
+export function gameLayout(gameId: GameId): GameLayout {
+  const prefix = `games/${gameId}/`;
+  return {
+    gameId,
+    prefix,
+    training: `${prefix}training_data.jsonl`,
+    validation: `${prefix}validation_data.jsonl`,
+    manifest: `${prefix}manifest.json`,
+    video: (camera) => `Games/${gameId}/${camera}.mp4`,
+    clip: (playId, camera) => `${prefix}clips/${playId}_${camera}.mp4`,
+  };
+}
+
+// The same keys for a game id given as text (library callers, tests): parsed here, at that edge.
+
 export function videoKey(gameId: string, camera: Camera): string {
-  return `Games/${assertSafeId("game id", gameId)}/${camera}.mp4`;
+  return gameLayout(parseGameId(gameId)).video(camera);
 }
 
 export function gamePrefix(gameId: string): string {
-  return `games/${assertSafeId("game id", gameId)}/`;
+  return gameLayout(parseGameId(gameId)).prefix;
 }
 
 export function clipKey(gameId: string, playId: string, camera: Camera): string {
-  return `${gamePrefix(gameId)}clips/${assertSafeId("play id", playId)}_${camera}.mp4`;
+  return gameLayout(parseGameId(gameId)).clip(assertSafeId("play id", playId), camera);
 }
 
 export function trainingKey(gameId: string): string {
-  return `${gamePrefix(gameId)}training_data.jsonl`;
+  return gameLayout(parseGameId(gameId)).training;
 }
 
 export function validationKey(gameId: string): string {
-  return `${gamePrefix(gameId)}validation_data.jsonl`;
+  return gameLayout(parseGameId(gameId)).validation;
 }
 
 export function manifestKey(gameId: string): string {
-  return `${gamePrefix(gameId)}manifest.json`;
+  return gameLayout(parseGameId(gameId)).manifest;
 }

@@ -1,4 +1,4 @@
-import { isSafeId } from "./ids.js";
+import { isSafeId, normalizeGameId } from "./ids.js";
 import { PLAY_ANGLES, PLAY_COLUMNS } from "./types.js";
 import type { Play, PlayAngle, PlayRejection, RawPlayRow, ValidatedPlays } from "./types.js";
 
@@ -116,7 +116,8 @@ function checkRow(gameId: string, row: unknown, index: number): Checked {
   else if (usableId === null) {
     problems.push(`id ${show(id)} is not usable as a file name (1-128 letters, digits, '.', '_' or '-')`);
   }
-  if (!isBlank(raw.game_id) && String(raw.game_id).trim() !== gameId) {
+  // A source may spell a UUID in upper case; it is still this game.
+  if (!isBlank(raw.game_id) && normalizeGameId(String(raw.game_id).trim()) !== normalizeGameId(gameId)) {
     problems.push(`game_id ${show(raw.game_id)} is not ${show(gameId)}`);
   }
   const angle = checkAngle(raw.angle, problems);

@@ -1,5 +1,6 @@
+import { StoreError } from "../domain/errors.js";
 import { datasetJsonl, type DatasetClip } from "../domain/jsonl.js";
-import { trainingKey, validationKey } from "../domain/layout.js";
+import type { GameLayout } from "../domain/layout.js";
 import { splitPlays, type SplitSide } from "../domain/split.js";
 import type { ClipRecord, Play } from "../domain/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -51,14 +52,25 @@ function cmp(a: string, b: string): number {
 }
 
 /** Publishes both files; validation goes last since both together mark the game complete. */
-export async function writeDataset(output: ObjectStore, gameId: string, files: DatasetFiles): Promise<{ training: string; validation: string }> {
+export async function writeDataset(output: ObjectStore, layout: GameLayout, files: DatasetFiles): Promise<{ training: string; validation: string }> {
   const contentType = "application/jsonl";
-  await output.write(trainingKey(gameId), files.training, { contentType });
-  await output.write(validationKey(gameId), files.validation, { contentType });
-  return { training: output.uri(trainingKey(gameId)), validation: output.uri(validationKey(gameId)) };
+  await output.write(layout.training, files.training, { contentType });
+  await output.write(layout.validation, files.validation, { contentType });
+  return datasetUris(output, layout);
+}
+
+/** Where the game's two JSONL files are, as the manifest and the result name them. */
+export function datasetUris(output: Pick<ObjectStore, "uri">, layout: GameLayout): { training: string; validation: string } {
+  return { training: output.uri(layout.training), validation: output.uri(layout.validation) };
 }
 
 /** A failed game must not look complete to a poller that only checks the JSONL files. */
-export async function removeDataset(output: ObjectStore, gameId: string): Promise<void> {
-  for (const key of [validationKey(gameId), trainingKey(gameId)]) await output.delete(key);
+export async function removeDataset(output: ObjectStore, layout: GameLayout): Promise<void> {
+  const keys = [layout.validation, layout.training];
+  if (!output.delete) {
+    // Without delete an earlier run's files would stay and read as complete: refuse loudly instead.
+    if ((await Promise.all(keys.map((key) => output.stat(key)))).every((info) => info === null)) return;
+    throw new StoreError(output.name, "io", `cannot remove the earlier dataset of game ${layout.gameId}: this store cannot delete`);
+  }
+  for (const key of keys) await output.delete(key);
 }

@@ -1,5 +1,5 @@
 import { camerasForAngle } from "../domain/angles.js";
-import { clipKey, videoKey } from "../domain/layout.js";
+import type { GameLayout } from "../domain/layout.js";
 import { CAMERAS, type Camera, type Play } from "../domain/types.js";
 
 /** One clip to cut: a play seen by one camera. */
@@ -17,7 +17,7 @@ export interface PlannedClip {
  * once and all of its clips are cut from it (the original's key optimisation).
  * Cameras appear in a fixed order and clips in play start order.
  */
-export function planClips(gameId: string, plays: readonly Play[]): Map<Camera, PlannedClip[]> {
+export function planClips(layout: GameLayout, plays: readonly Play[]): Map<Camera, PlannedClip[]> {
   const byCamera = new Map<Camera, PlannedClip[]>();
   for (const camera of CAMERAS) byCamera.set(camera, []);
   const ordered = [...plays].sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
@@ -26,8 +26,8 @@ export function planClips(gameId: string, plays: readonly Play[]): Map<Camera, P
       byCamera.get(camera)?.push({
         play,
         camera,
-        key: clipKey(gameId, play.id, camera),
-        source: videoKey(gameId, camera),
+        key: layout.clip(play.id, camera),
+        source: layout.video(camera),
       });
     }
   }

@@ -1,11 +1,11 @@
-import { assertSafeId } from "../domain/ids.js";
+import { parseGameId } from "../domain/ids.js";
 import { unknownTemplateNames } from "../domain/jsonl.js";
-import { trainingKey, validationKey } from "../domain/layout.js";
+import { gameLayout, type GameLayout } from "../domain/layout.js";
 import type { CameraRecord, ClipRecord, GameManifest, GameResult, PlayRejection, ValidatedPlays } from "../domain/types.js";
 import { validatePlayRows } from "../domain/validate-plays.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import { cutCamera } from "./cut-camera.js";
-import { buildDataset, removeDataset, writeDataset } from "./dataset.js";
+import { buildDataset, datasetUris, removeDataset, writeDataset } from "./dataset.js";
 import { gameResult, readManifest, writeManifest } from "./manifest.js";
 import { createPool } from "./pool.js";
 import { planClips } from "./plan.js";
@@ -17,22 +17,24 @@ const CAMERAS_AT_ONCE = 2;
 /**
  * Turns one game's plays and camera videos into clips, a manifest and the two
  * JSONL files. Bad rows, missing cameras and failed clips are recorded in the
- * manifest; only an unreadable play source or a bad game id throws.
+ * manifest; only an unreadable play source or a bad game id throws. The id
+ * is parsed here, the library's edge (a UUID in any case is one game).
  */
-export async function processGame(gameId: string, pipeline: Pipeline, run: RunOptions = {}): Promise<GameResult> {
-  assertSafeId("game id", gameId);
+export async function processGame(id: string, pipeline: Pipeline, run: RunOptions = {}): Promise<GameResult> {
+  const layout = gameLayout(parseGameId(id));
+  const { gameId } = layout;
   const startedAt = new Date();
   run.onEvent?.({ type: "game-start", gameId });
 
   const rows = await pipeline.backends.plays.fetchPlays(gameId);
   const fetchPlaysMs = Date.now() - startedAt.getTime();
   const validated = validatePlayRows(gameId, rows);
-  const base = { gameId, startedAt, fetchPlaysMs, rows: rows.length, validated };
+  const base = { layout, startedAt, fetchPlaysMs, rows: rows.length, validated };
 
   const fatal = gameFatalReason(pipeline, validated, rows.length);
   if (fatal) return finish(pipeline, run, { ...base, status: "failed", reason: fatal, cameras: [], clips: [] });
 
-  const plan = planClips(gameId, validated.plays);
+  const plan = planClips(layout, validated.plays);
   const planned = [...plan.values()].reduce((n, clips) => n + clips.length, 0);
   run.onEvent?.({ type: "game-planned", gameId, clips: planned, rejectedPlays: validated.rejected.length });
 
@@ -68,7 +70,7 @@ function gameFatalReason(pipeline: Pipeline, validated: ValidatedPlays, rows: nu
 }
 
 interface Finished {
-  gameId: string;
+  layout: GameLayout;
   startedAt: Date;
   fetchPlaysMs: number;
   rows: number;
@@ -90,7 +92,7 @@ async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Prom
   const clipsOk = game.clips.filter((c) => c.status === "ok").length;
   const manifest: GameManifest = {
     version: 1,
-    gameId: game.gameId,
+    gameId: game.layout.gameId,
     status: game.status,
     reason: game.reason,
     startedAt: game.startedAt.toISOString(),
@@ -117,14 +119,12 @@ async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Prom
     rejectedPlays: rejected,
     clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     assignments: dataset?.assignments ?? {},
-    outputs: dataset
-      ? { training: output.uri(trainingKey(game.gameId)), validation: output.uri(validationKey(game.gameId)) }
-      : null,
+    outputs: dataset ? datasetUris(output, game.layout) : null,
   };
-  if (!dataset) await removeDataset(output, game.gameId);
+  if (!dataset) await removeDataset(output, game.layout);
   const manifestUri = await writeManifest(output, manifest);
-  if (dataset) await writeDataset(output, game.gameId, dataset);
+  if (dataset) await writeDataset(output, game.layout, dataset);
   const result = gameResult(manifest, manifestUri);
-  run.onEvent?.({ type: "game-done", gameId: game.gameId, result });
+  run.onEvent?.({ type: "game-done", gameId: game.layout.gameId, result });
   return result;
 }

@@ -1,4 +1,5 @@
-import { trainingKey, validationKey } from "../domain/layout.js";
+import { parseGameId } from "../domain/ids.js";
+import { gameLayout } from "../domain/layout.js";
 import type { GameManifest } from "../domain/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { readManifest } from "./manifest.js";
@@ -21,11 +22,13 @@ export interface GameStatusReport {
  * does: both JSONL files present means complete. A manifest that says failed
  * ends the wait early instead of at the time limit.
  */
-export async function readGameStatus(store: ObjectStore, gameId: string): Promise<GameStatusReport> {
+export async function readGameStatus(store: ObjectStore, id: string): Promise<GameStatusReport> {
+  const layout = gameLayout(parseGameId(id));
+  const gameId = layout.gameId;
   const [manifest, training, validation] = await Promise.all([
     readManifest(store, gameId),
-    store.stat(trainingKey(gameId)),
-    store.stat(validationKey(gameId)),
+    store.stat(layout.training),
+    store.stat(layout.validation),
   ]);
   const m = manifest.kind === "ok" ? manifest.manifest : null;
   const report: GameStatusReport = {

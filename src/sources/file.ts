@@ -5,6 +5,7 @@ import type { RawPlayRow } from "../domain/types.js";
 import { numericValue, ROW_ERROR_KEY } from "../domain/validate-plays.js";
 import { csvRecords } from "./csv.js";
 import type { PlaySource } from "./play-source.js";
+import { normalizeGameId } from "../domain/ids.js";
 
 type Format = "csv" | "json" | "jsonl";
 
@@ -17,7 +18,8 @@ function isObject(value: unknown): value is RawPlayRow {
 function gameKey(row: RawPlayRow): string | null {
   const value = row.game_id;
   if (value === undefined || value === null) return null;
-  const key = String(value).trim();
+  // Rows name their game as the rest of playclips does: a UUID in lower case.
+  const key = normalizeGameId(String(value).trim());
   return key === "" ? null : key;
 }
 
@@ -126,7 +128,7 @@ export function createFilePlaySource(options: { path: string }): FilePlaySource 
     name,
     async fetchPlays(gameId) {
       const rows = await load();
-      const own = rows.filter((row) => gameKey(row) === gameId);
+      const own = rows.filter((row) => gameKey(row) === normalizeGameId(gameId));
       if (own.length === 0) return [];
       // A row the source could not parse may belong to any game; reporting it
       // with every game that has plays keeps it from vanishing silently.

@@ -2,6 +2,7 @@ import { PostgrestClient } from "@supabase/postgrest-js";
 import { PlaySourceError } from "../domain/errors.js";
 import type { RawPlayRow } from "../domain/types.js";
 import type { PlaySource } from "./play-source.js";
+import { normalizeGameId } from "../domain/ids.js";
 
 export interface SupabasePlaySourceOptions {
   /** Project URL, e.g. https://abc.supabase.co, or a plain PostgREST server. */
@@ -134,7 +135,7 @@ export function createSupabasePlaySource(options: SupabasePlaySourceOptions): Pl
       );
       const games = new Set<string>();
       for (const row of rows) {
-        const key = row.game_id === null || row.game_id === undefined ? "" : String(row.game_id).trim();
+        const key = row.game_id === null || row.game_id === undefined ? "" : normalizeGameId(String(row.game_id).trim());
         if (key !== "") games.add(key);
       }
       return [...games].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -2,10 +2,12 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { PassThrough, type Readable } from "node:stream";
 import type { Bucket, File } from "@google-cloud/storage";
-import { StoreError, ValidationError, errorMessage } from "../domain/errors.js";
+import { StoreError, ValidationError } from "../domain/errors.js";
 import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
 import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
-import type { ByteRange, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
+import { firstResponse, safeCause, statusOf } from "./gcs-http.js";
+import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
+import type { StoreScheme } from "./store-scheme.js";
 
 export interface GcsStoreOptions {
   bucket: string;
@@ -26,6 +28,22 @@ export interface GcsStoreOptions {
   retry?: Partial<GcsRetrySettings>;
 }
 
+/** gs://bucket[/prefix]: parsed here, registered in stores/registry.ts. */
+export const gcsScheme: StoreScheme = {
+  example: "gs://bucket[/prefix]",
+  matches: (location) => location.startsWith("gs://"),
+  open: async (location, context) => {
+    const [bucket = "", ...rest] = location.slice("gs://".length).split("/");
+    if (!BUCKET_NAME.test(bucket)) {
+      throw new ValidationError(`${JSON.stringify(location)} does not name a valid bucket: use gs://bucket or gs://bucket/prefix`);
+    }
+    const prefix = rest.filter((p) => p !== "").join("/");
+    return createGcsStore({ bucket, prefix: prefix || undefined, apiEndpoint: context.gcsEndpoint });
+  },
+};
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+const ignore = (): void => undefined;
 const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
 const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 // A generation-pinned read 404s when an overwrite lands between stat and read; retry a few times.
@@ -36,9 +54,9 @@ const READ_ATTEMPTS = 3;
  * Credentials. GCS publishes an object only when its upload completes, so a
  * reader never sees a partial object: that, not temp names, is what makes writes atomic.
  */
-export function createGcsStore(options: GcsStoreOptions): ObjectStore {
+export function createGcsStore(options: GcsStoreOptions): ListingStore {
   const { bucket } = options;
-  if (typeof bucket !== "string" || !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) {
+  if (typeof bucket !== "string" || !BUCKET_NAME.test(bucket)) {
     throw new ValidationError(`GCS bucket name ${JSON.stringify(bucket)} is not valid: use the bare name, without gs://`);
   }
   const prefix = (options.prefix ?? "").replace(/\/+$/, "");
@@ -50,36 +68,6 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     throw new ValidationError(`resumableThreshold ${threshold} must be a whole number of bytes`);
   }
   return new GcsStore(options, prefix, threshold);
-}
-
-const statusOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
-const ignore = (): void => undefined;
-
-// Library errors carry the HTTP request (with its Authorization header) and
-// responses; only a redacted message goes into ours, so logging them is safe.
-function safeCause(error: unknown): Error {
-  const message = errorMessage(error)
-    .replace(/(bearer\s+|access_token["'=:\s]+)[^\s"'&,]+/gi, "$1[redacted]")
-    .slice(0, 500);
-  return Object.assign(new Error(message), { code: statusOf(error) });
-}
-
-
-// Resolves with the HTTP status once the download starts (the request starts on a read).
-function firstResponse(source: Readable): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onResponse = (response: { statusCode?: number }): void => {
-      source.off("error", onError);
-      resolve(response.statusCode ?? 0);
-    };
-    const onError = (error: unknown): void => {
-      source.off("response", onResponse);
-      reject(error);
-    };
-    source.once("response", onResponse);
-    source.once("error", onError);
-    source.read(0);
-  });
 }
 
 class GcsStore implements ObjectStore {

@@ -6,7 +6,8 @@ import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { StoreError, ValidationError, errorMessage } from "../domain/errors.js";
 import { assertValidKey, assertValidPrefix, isReservedSegment, isValidKey, resolveRange } from "./keys.js";
-import type { ByteRange, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
+import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
+import type { StoreScheme } from "./store-scheme.js";
 
 export interface LocalStoreOptions {
   /** The folder that plays the bucket; created on the first write. */
@@ -18,12 +19,19 @@ export interface LocalStoreOptions {
  * Unlike a bucket, a folder cannot hold both an object "a" and an object
  * "a/b"; writing the second fails with StoreError "io".
  */
-export function createLocalStore(options: LocalStoreOptions): ObjectStore {
+export function createLocalStore(options: LocalStoreOptions): ListingStore & { localPath(key: string): string } {
   if (typeof options.root !== "string" || options.root === "") {
     throw new ValidationError("the local store needs a root folder");
   }
   return new LocalStore(path.resolve(options.root));
 }
+
+/** A folder, relative to the working directory; any other URL-like location is not one. */
+export const localScheme: StoreScheme = {
+  example: "a local folder",
+  matches: (location) => location !== "" && !/^[a-z][a-z0-9+.-]*:\/\//i.test(location),
+  open: async (location, context) => createLocalStore({ root: path.resolve(context.cwd, location) }),
+};
 
 const errnoCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 // ENOTDIR: a parent "folder" is really a file, so nothing can exist below it.

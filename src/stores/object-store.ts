@@ -23,6 +23,9 @@ export type WriteBody = { file: string } | Buffer | string;
 
 /**
  * A bucket-like store of objects under '/'-separated keys (a local folder, GCS).
+ * Four required methods, what every caller needs; the rest are optional
+ * capabilities a caller tests for (`if (store.delete)`), as unstorage's
+ * drivers do. Wrap a store with wrapStore, which keeps every capability.
  * Writes are atomic: a reader sees the whole new object or none of it.
  * Keys are validated: a key that is absolute, empty, or has '.'/'..' segments
  * is rejected with StoreError code "invalid_key" (full rules: keys.ts
@@ -45,16 +48,34 @@ export interface ObjectStore {
    * the earlier object, or none, and nothing partial visible.
    */
   write(key: string, body: WriteBody, options?: { contentType?: string }): Promise<ObjectInfo>;
-  /**
-   * Objects whose key starts with the prefix ('' for all), sorted by the keys'
-   * UTF-8 bytes. The prefix is plain text, not a folder: "clips/p1_" matches
-   * "clips/p1_wide.mp4" but not "clips/p10_wide.mp4".
-   */
-  list(prefix: string): Promise<ObjectInfo[]>;
   /** The address people and other tools use for the object: file:///…, gs://… */
   uri(key: string): string;
-  /** Removes the object; a missing object is not an error. */
-  delete(key: string): Promise<void>;
+  /**
+   * Optional: objects whose key starts with the prefix ('' for all), sorted by
+   * the keys' UTF-8 bytes. The prefix is plain text, not a folder: "clips/p1_"
+   * matches "clips/p1_wide.mp4" but not "clips/p10_wide.mp4".
+   */
+  list?(prefix: string): Promise<ObjectInfo[]>;
+  /** Optional: removes the object; a missing object is not an error. */
+  delete?(key: string): Promise<void>;
   /** Optional: a local file path ffmpeg can open directly, when the store is a folder. */
   localPath?(key: string): string;
+}
+
+/** A store that can list and delete: both stores here are, and the contract suite checks both. */
+export type ListingStore = ObjectStore & Required<Pick<ObjectStore, "list" | "delete">>;
+
+/**
+ * The store with some methods replaced; every other method, optional ones
+ * included (and any added later), still reaches the store, so a wrapper can
+ * never drop a capability by forgetting to forward it.
+ */
+export function wrapStore<S extends ObjectStore>(store: S, overrides: Partial<ObjectStore>): S {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (Object.hasOwn(overrides, prop)) return (overrides as Record<PropertyKey, unknown>)[prop];
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -7,9 +7,9 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/domain/errors.js";
-import type { ObjectInfo, ObjectStore } from "../../src/stores/object-store.js";
+import type { ListingStore, ObjectInfo } from "../../src/stores/object-store.js";
 
-export type StoreFactory = () => Promise<{ store: ObjectStore; cleanup: () => Promise<void> }>;
+export type StoreFactory = () => Promise<{ store: ListingStore; cleanup: () => Promise<void> }>;
 
 /** What a store cannot do like the local one; each narrowing is checked, never skipped. */
 export interface ContractOptions {
@@ -82,7 +82,7 @@ export function describeObjectStoreContract(name: string, factory: StoreFactory,
   const maxKeyBytes = options.maxKeyBytes ?? 1024;
   const narrowed = maxKeyBytes < 1024 ? ` [narrowed: keys up to ${maxKeyBytes} bytes]` : "";
   describe(`ObjectStore contract: ${name}${narrowed}`, () => {
-    let store: ObjectStore;
+    let store: ListingStore;
     let cleanup: () => Promise<void>;
     let scratch: string;
     const large = { file: "", sha256: "", tail: Buffer.alloc(0) };

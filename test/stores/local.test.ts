@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError, ValidationError } from "../../src/domain/errors.js";
 import { createLocalStore } from "../../src/stores/local.js";
-import type { ObjectStore } from "../../src/stores/object-store.js";
+import type { ListingStore } from "../../src/stores/object-store.js";
 import { describeObjectStoreContract } from "../contract/object-store.contract.js";
 
 describeObjectStoreContract("local", async () => {
@@ -24,7 +24,7 @@ async function readText(stream: NodeJS.ReadableStream): Promise<string> {
 describe("local store specifics", () => {
   let dir: string;
   let root: string;
-  let store: ObjectStore;
+  let store: ListingStore;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "playclips-local-"));

@@ -1,10 +1,10 @@
 import { ValidationError, errorMessage } from "../../domain/errors.js";
-import { isUuid } from "../../domain/ids.js";
-import { createGameQueue, scrubUrlPassword } from "../../orchestration/queue.js";
+import { isUuid, parseGameUuid, type GameId } from "../../domain/ids.js";
+import { openGameQueue } from "../../orchestration/queue-engines.js";
 import { waitForGames, type WaitResult } from "../../orchestration/wait.js";
 import { runBatch } from "../../pipeline/run-batch.js";
 import { openPipeline, openSettingsStore } from "../../config/open-pipeline.js";
-import { scrubSecrets } from "../../config/secrets.js";
+import { scrubSecrets, scrubUrlPassword } from "../../config/secrets.js";
 import { loadSettings, queueUrlOf, type Settings } from "../../config/settings.js";
 import { positiveNumber, wholeNumber } from "../../config/validate.js";
 import { settingsHelp } from "../../config/settings-table.js";
@@ -88,7 +88,7 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
     const url = queueUrlOf(values["queue-url"], settings);
     if (url === null) throw new ValidationError("--via queue needs --queue-url postgres://… or DATABASE_URL");
     const store = await openSettingsStore(settings, "out", io.cwd);
-    const queue = await createGameQueue({
+    const queue = await openGameQueue({
       connectionString: url,
       schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
       expireInSeconds: wholeNumber("job-expire", values["job-expire"] ?? 7200, 1, 86_400),
@@ -123,17 +123,17 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
 }
 
 /** The original validates that game_ids is an array; ids here must also be UUIDs, as the plays table's are. */
-function gameList(raw: unknown, log: (message: string) => void): string[] {
+function gameList(raw: unknown, log: (message: string) => void): GameId[] {
   const all = splitList(raw);
   if (all.length === 0) throw new ValidationError("no games: pass --games a,b,c (game UUIDs)");
   const bad = all.filter((id) => !isUuid(id));
   if (bad.length > 0) throw new ValidationError(`not game UUIDs: ${bad.slice(0, 5).map((id) => JSON.stringify(id)).join(", ")}`);
-  const games = [...new Set(all.map((id) => id.toLowerCase()))];
+  const games = [...new Set(all.map(parseGameUuid))];
   if (games.length < all.length) log(`${all.length - games.length} duplicate game id(s) dropped: each game runs once`);
   return games;
 }
 
-async function viaLocal(games: string[], settings: Settings, io: CommandIo): Promise<BatchReport> {
+async function viaLocal(games: GameId[], settings: Settings, io: CommandIo): Promise<BatchReport> {
   const pipeline = await openPipeline(settings, io.cwd);
   try {
     const batch = await runBatch(games, pipeline, { gameConcurrency: settings.limits.gameConcurrency, signal: io.signal });
@@ -150,7 +150,7 @@ async function viaLocal(games: string[], settings: Settings, io: CommandIo): Pro
  * Only a 4xx answer is a verdict: the function refused the game and never will run it.
  */
 async function triggerAll(
-  games: string[],
+  games: GameId[],
   url: string,
   options: { timeoutMs: number; token?: string; log: (message: string) => void },
 ): Promise<Array<{ game_id: string; reason: string }>> {

@@ -1,10 +1,10 @@
 import { ValidationError } from "../../domain/errors.js";
-import { assertSafeId } from "../../domain/ids.js";
-import { videoKey } from "../../domain/layout.js";
+import { parseGameId } from "../../domain/ids.js";
+import { gameLayout } from "../../domain/layout.js";
 import { CAMERAS, type Camera } from "../../domain/types.js";
 import { validatePlayRows } from "../../domain/validate-plays.js";
 import { readGameStatus } from "../../pipeline/status.js";
-import { listFlag, parseFlags, settingFlags } from "../args.js";
+import { gameIdsFlag, parseFlags, settingFlags } from "../args.js";
 import { openSettingsStore } from "../../config/open-pipeline.js";
 import { openPlaySource } from "../../config/plays-location.js";
 import { loadSettings } from "../../config/settings.js";
@@ -38,13 +38,12 @@ export async function checkGamesCommand(args: string[], io: CommandIo): Promise<
   try {
     const videos = await openSettingsStore(settings, "videos", io.cwd);
     const output = await openSettingsStore(settings, "out", io.cwd);
-    const games = values.all ? await source.listGames() : listFlag(values.games);
+    const games = values.all ? (await source.listGames()).map(parseGameId) : gameIdsFlag(values.games);
     if (games.length === 0) throw new ValidationError(values.all ? `${source.name} has no games` : "no games: pass --games a,b,c or --all");
-    games.forEach((id) => assertSafeId("game id", id));
     const checks: GameCheck[] = [];
     for (const gameId of games) {
       const { plays, rejected } = validatePlayRows(gameId, await source.fetchPlays(gameId));
-      const sizes = await Promise.all(CAMERAS.map(async (camera) => (await videos.stat(videoKey(gameId, camera)))?.size ?? null));
+      const sizes = await Promise.all(CAMERAS.map(async (camera) => (await videos.stat(gameLayout(gameId).video(camera)))?.size ?? null));
       const status = await readGameStatus(output, gameId);
       checks.push({
         game_id: gameId,

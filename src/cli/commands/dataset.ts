@@ -1,5 +1,4 @@
 import { ValidationError } from "../../domain/errors.js";
-import { assertSafeId } from "../../domain/ids.js";
 import { MEDIA_RESOLUTIONS, type MediaResolution } from "../../domain/gemini.js";
 import { buildDatasetFromGames } from "../../dataset/build.js";
 import { SPLIT_BYS, type SplitBy } from "../../dataset/model.js";
@@ -11,7 +10,7 @@ import { openSettingsStore } from "../../config/open-pipeline.js";
 import { loadSettings } from "../../config/settings.js";
 import { settingsHelp } from "../../config/settings-table.js";
 import { positiveNumber } from "../../config/validate.js";
-import { listFlag, parseFlags, settingFlags } from "../args.js";
+import { gameIdsFlag, parseFlags, settingFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
 import { datasetName, PREDICT_HELP, predictRequestsCommand, SCORE_HELP, scoreCommand } from "./dataset-score.js";
 
@@ -73,10 +72,9 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
     json: { type: "boolean" },
   });
   const name = datasetName(positionals, "build");
-  const games = listFlag(values.games);
+  const games = gameIdsFlag(values.games);
   if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
   if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
-  games.forEach((id) => assertSafeId("game id", id));
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const store = await openSettingsStore(settings, "out", io.cwd);
   const { doc, changed, skipped } = await buildDatasetFromGames(store, {

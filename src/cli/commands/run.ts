@@ -1,11 +1,10 @@
 import { ValidationError } from "../../domain/errors.js";
-import { assertSafeId } from "../../domain/ids.js";
 import { runBatch, type BatchResult } from "../../pipeline/run-batch.js";
 import { openPipeline } from "../../config/open-pipeline.js";
 import { scrubSecrets } from "../../config/secrets.js";
 import { loadSettings } from "../../config/settings.js";
 import { ALL_GROUPS, settingsHelp } from "../../config/settings-table.js";
-import { listFlag, parseFlags, settingFlags } from "../args.js";
+import { gameIdsFlag, parseFlags, settingFlags } from "../args.js";
 import { createProgressReporter } from "../progress.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
@@ -32,10 +31,9 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
     json: { type: "boolean" },
   });
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
-  const games = listFlag(values.games);
+  const games = gameIdsFlag(values.games);
   if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
   if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
-  for (const id of games) assertSafeId("game id", id);
 
   const pipeline = await openPipeline(settings, io.cwd);
   const { plays } = pipeline.backends;

@@ -1,11 +1,10 @@
 import { ValidationError } from "../../domain/errors.js";
-import { assertSafeId } from "../../domain/ids.js";
-import { createGameQueue } from "../../orchestration/queue.js";
+import { openGameQueue } from "../../orchestration/queue-engines.js";
 import { readGameStatus, type GameStatusReport } from "../../pipeline/status.js";
 import { openSettingsStore } from "../../config/open-pipeline.js";
 import { loadSettings } from "../../config/settings.js";
 import { settingsHelp } from "../../config/settings-table.js";
-import { listFlag, parseFlags, settingFlags } from "../args.js";
+import { gameIdsFlag, parseFlags, settingFlags } from "../args.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
 
@@ -27,9 +26,8 @@ export async function statusCommand(args: string[], io: CommandIo): Promise<numb
     "queue-url": { type: "string" },
   });
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
-  const games = listFlag(values.games);
+  const games = gameIdsFlag(values.games);
   if (games.length === 0) throw new ValidationError("no games: pass --games a,b,c");
-  games.forEach((id) => assertSafeId("game id", id));
   const store = await openSettingsStore(settings, "out", io.cwd);
   const reports: Array<GameStatusReport & { job?: { state: string; retry_count: number } | null }> = await Promise.all(
     games.map((id) => readGameStatus(store, id)),
@@ -37,7 +35,7 @@ export async function statusCommand(args: string[], io: CommandIo): Promise<numb
   const queueUrl = values["queue-url"];
   if (typeof queueUrl === "string" && queueUrl !== "") {
     // Read-only look: no maintenance, so a status call never expires or moves jobs.
-    const queue = await createGameQueue({ connectionString: queueUrl, supervise: false });
+    const queue = await openGameQueue({ connectionString: queueUrl, supervise: false });
     try {
       const jobs = await queue.jobs(games);
       for (const report of reports) {

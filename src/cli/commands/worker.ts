@@ -1,11 +1,11 @@
 import { hostname } from "node:os";
 import { StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
-import { createGameQueue, scrubUrlPassword } from "../../orchestration/queue.js";
+import { openGameQueue } from "../../orchestration/queue-engines.js";
 import type { RunOptions } from "../../pipeline/parts.js";
 import { processGame } from "../../pipeline/process-game.js";
-import type { ObjectStore } from "../../stores/object-store.js";
+import { wrapStore, type ObjectStore } from "../../stores/object-store.js";
 import { openPipeline } from "../../config/open-pipeline.js";
-import { scrubSecrets } from "../../config/secrets.js";
+import { scrubSecrets, scrubUrlPassword } from "../../config/secrets.js";
 import { loadSettings, queueUrlOf } from "../../config/settings.js";
 import { positiveNumber } from "../../config/validate.js";
 import { ALL_GROUPS, settingsHelp } from "../../config/settings-table.js";
@@ -55,7 +55,7 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
   const onEvent: RunOptions["onEvent"] = (event) => {
     if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
   };
-  const queue = await createGameQueue({
+  const queue = await openGameQueue({
     connectionString: url,
     schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
     maintenanceIntervalSeconds: maintenance,
@@ -124,15 +124,10 @@ function stopRequested(signal?: AbortSignal): Promise<void> {
 function refuseWritesAfter(store: ObjectStore, signal: AbortSignal): ObjectStore {
   const refuse = (): Promise<never> =>
     Promise.reject(new StoreError(store.name, "io", "run abandoned: this worker stopped or the job expired"));
-  return {
-    name: store.name,
-    stat: (key) => store.stat(key),
-    read: (key, range) => store.read(key, range),
-    list: (prefix) => store.list(prefix),
-    uri: (key) => store.uri(key),
-    localPath: store.localPath ? (key) => store.localPath?.(key) ?? key : undefined,
+  const remove = store.delete?.bind(store);
+  return wrapStore(store, {
     write: (key, body, options) => (signal.aborted ? refuse() : store.write(key, body, options)),
     // A failed run deletes the game's JSONL; an abandoned one must not.
-    delete: (key) => (signal.aborted ? refuse() : store.delete(key)),
-  };
+    ...(remove ? { delete: (key: string) => (signal.aborted ? refuse() : remove(key)) } : {}),
+  });
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { PlaySourceError, StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
-import { isUuid } from "../../domain/ids.js";
+import { parseGameUuid, type GameId } from "../../domain/ids.js";
 import type { GameResult } from "../../domain/types.js";
 
 export interface HttpRequest {
@@ -31,7 +31,7 @@ export interface RequestOutcome {
 }
 
 export interface GameHandlerOptions {
-  runGame: (gameId: string) => Promise<GameResult>;
+  runGame: (gameId: GameId) => Promise<GameResult>;
   /** When set, POST / needs `Authorization: Bearer <token>`. */
   token?: string;
   maxBodyBytes?: number;
@@ -82,7 +82,7 @@ export function createGameHandler(options: GameHandlerOptions): GameHandler {
     return timingSafeEqual(createHash("sha256").update(match[1].trim()).digest(), tokenDigest);
   };
 
-  const start = (gameId: string): { promise: Promise<GameResult>; joined: boolean } => {
+  const start = (gameId: GameId): { promise: Promise<GameResult>; joined: boolean } => {
     const existing = running.get(gameId);
     if (existing) return { promise: existing, joined: true };
     const promise = Promise.resolve()
@@ -118,10 +118,14 @@ export function createGameHandler(options: GameHandlerOptions): GameHandler {
       return fail(400, "invalid_json", `the body is not JSON (${errorMessage(error)}): ${USAGE}`);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return fail(400, "invalid_json", `the body must be a JSON object: ${USAGE}`);
-    const gameId: unknown = (parsed as Record<string, unknown>).game_id;
-    if (gameId === undefined || gameId === null || gameId === "") return fail(400, "missing_game_id", `the body has no game_id: ${USAGE}`);
-    if (typeof gameId !== "string" || !isUuid(gameId)) {
-      return fail(400, "invalid_game_id", `game_id must be a UUID string, got ${JSON.stringify(gameId).slice(0, 80)}`);
+    const raw: unknown = (parsed as Record<string, unknown>).game_id;
+    if (raw === undefined || raw === null || raw === "") return fail(400, "missing_game_id", `the body has no game_id: ${USAGE}`);
+    let gameId: GameId;
+    try {
+      // Lower case: a retry that spells the UUID in upper case joins the same run.
+      gameId = parseGameUuid(raw);
+    } catch (error) {
+      return fail(400, "invalid_game_id", errorMessage(error).replace(/^\[input\] /, ""));
     }
     note.gameId = gameId;
     const run = start(gameId);

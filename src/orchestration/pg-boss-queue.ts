@@ -1,66 +1,17 @@
 import PgBoss from "pg-boss";
 import { ValidationError, errorMessage } from "../domain/errors.js";
+import { parseGameId } from "../domain/ids.js";
+import type { EnqueueResult, GameJobInfo, GameQueue, GameQueueOptions, JobState } from "./game-queue.js";
+
+/**
+ * The game queue on Postgres, with pg-boss: one job per game, at most one
+ * running per game (a stately queue keyed by game id), retries with backoff,
+ * and a dead worker's job retried once it expires. The interface is
+ * game-queue.ts; this is its only engine so far.
+ */
 
 /** One queue for every game; a job's data is {game_id}. */
 export const GAME_QUEUE = "playclips-games";
-
-export interface GameQueueOptions {
-  connectionString: string;
-  /** Postgres schema holding pg-boss's tables (default "pgboss"). */
-  schema?: string;
-  /** A job active longer than this is failed and retried: its worker is gone (SIGKILL, lost VM). Default 2 h. */
-  expireInSeconds?: number;
-  /** Attempts after the first; default 3. */
-  retryLimit?: number;
-  /** First retry delay; doubled per attempt (retryBackoff). Default 30 s. */
-  retryDelaySeconds?: number;
-  /**
-   * How often pg-boss runs maintenance, which is what notices expired jobs:
-   * a dead worker's game is retried at most expire + this later. Default 60 s.
-   */
-  maintenanceIntervalSeconds?: number;
-  /** How often an idle worker asks for a job (default 2 s). */
-  pollingIntervalSeconds?: number;
-  /** Workers run maintenance; a client that only enqueues need not. */
-  supervise?: boolean;
-  /** pg-boss's background errors (lost connection, a failed poll): reported here, never thrown. */
-  onError?: (error: Error) => void;
-}
-
-export type JobState = "created" | "retry" | "active" | "completed" | "cancelled" | "failed";
-
-export interface GameJobInfo {
-  game_id: string;
-  job_id: string;
-  state: JobState;
-  retry_count: number;
-  /** What the handler returned, or for a failed job the error pg-boss recorded. */
-  output: unknown;
-}
-
-export interface EnqueueResult {
-  /** Jobs created now. */
-  queued: GameJobInfo[];
-  /** Games already waiting, retrying or running: not queued a second time. */
-  existing: GameJobInfo[];
-}
-
-export interface GameJob {
-  id: string;
-  gameId: string;
-  retryCount: number;
-  expireInSeconds: number;
-}
-
-export interface GameQueue {
-  enqueue(gameIds: readonly string[]): Promise<EnqueueResult>;
-  /** Runs `concurrency` loops taking one job at a time; the handler's throw fails (and retries) the job. */
-  work(handler: (job: GameJob) => Promise<object | undefined>, options: { concurrency: number }): Promise<void>;
-  /** The newest job of each game, if it has one. */
-  jobs(gameIds: readonly string[]): Promise<Map<string, GameJobInfo>>;
-  /** Stops taking jobs, waits up to graceMs for running ones, then fails the rest (retried elsewhere). */
-  stop(options?: { graceMs?: number }): Promise<void>;
-}
 
 /** Opens the queue: installs pg-boss's schema on first use and creates the queue. */
 export async function createGameQueue(options: GameQueueOptions): Promise<GameQueue> {
@@ -137,7 +88,8 @@ export async function createGameQueue(options: GameQueueOptions): Promise<GameQu
           { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
           async ([job]) => {
             if (!job) return undefined;
-            const gameId = typeof job.data?.game_id === "string" ? job.data.game_id : "";
+            // A payload is input like any other: a bad one fails its job with the reason.
+            const gameId = parseGameId(job.data?.game_id);
             // pg returns the numeric epoch as a string.
             return handler({ id: job.id, gameId, retryCount: job.retryCount, expireInSeconds: Number(job.expireInSeconds) });
           },
@@ -155,14 +107,4 @@ export async function createGameQueue(options: GameQueueOptions): Promise<GameQu
       }
     },
   };
-}
-
-/** The queue URL is not a setting, so scrubSecrets does not know its password: messages pass through this too. */
-export function scrubUrlPassword(message: string, url: string): string {
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password ? message.split(password).join("[redacted]") : message;
-  } catch {
-    return message;
-  }
 }
