@@ -1,3 +1,4 @@
+import { DEFAULT_SPLIT } from "../domain/split.js";
 import { CUT_MODES, DEFAULT_CUT_MODE, cutModeNamed } from "../extraction/modes/registry.js";
 import { DEFAULT_CACHE_BYTES } from "../extraction/range/block-cache.js";
 import { DEFAULT_DURATION_TOLERANCE_SEC } from "../extraction/verify.js";
@@ -51,8 +52,8 @@ export const SETTINGS = [
   { key: "verify", flag: "verify", env: ["PLAYCLIPS_VERIFY"], type: "string", group: "cut", default: "seams", help: "smart clips: seams (decode the re-encoded ends and the copied GOPs beside them, check the copied middle by its index) | full (decode every frame)" },
   { key: "fetch", flag: "fetch", env: ["PLAYCLIPS_FETCH"], type: "string", group: "reads", default: "auto", help: "bucket videos: range (read only the bytes clips need) | full (download first) | auto (full when plays cover half the video or more)" },
   { key: "cacheMb", flag: "cache-mb", env: ["PLAYCLIPS_CACHE_MB"], type: "number", group: "reads", default: DEFAULT_CACHE_BYTES / (1024 * 1024), help: "memory for each open camera video's range cache, in MiB" },
-  { key: "splitRatio", flag: "split-ratio", env: ["PLAYCLIPS_SPLIT_RATIO"], type: "number", group: "dataset", default: 0.8, help: "share of plays in training_data.jsonl" },
-  { key: "splitSeed", flag: "split-seed", env: ["PLAYCLIPS_SPLIT_SEED"], type: "string", group: "dataset", default: "playclips", help: "seed of the deterministic split" },
+  { key: "splitRatio", flag: "split-ratio", env: ["PLAYCLIPS_SPLIT_RATIO"], type: "number", group: "dataset", default: DEFAULT_SPLIT.ratio, help: "share of plays in training_data.jsonl" },
+  { key: "splitSeed", flag: "split-seed", env: ["PLAYCLIPS_SPLIT_SEED"], type: "string", group: "dataset", default: DEFAULT_SPLIT.seed, help: "seed of the deterministic split" },
   { key: "format", flag: "format", env: ["PLAYCLIPS_FORMAT"], type: "string", group: "dataset", default: "gemini", help: "JSONL line format: gemini | seed" },
   { key: "promptTemplate", flag: "prompt-template", env: ["PLAYCLIPS_PROMPT_TEMPLATE"], type: "string", group: "dataset", help: "prompt text with {field} placeholders (default: docs/dataset-format.md)" },
   { key: "labelTemplate", flag: "label-template", env: ["PLAYCLIPS_LABEL_TEMPLATE"], type: "string", group: "dataset", help: "model answer with {field} placeholders (default: {annotation_json})" },
@@ -61,6 +62,11 @@ export const SETTINGS = [
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]["key"];
+
+/** A setting's default as the table states it, for a command flag that means the same thing. */
+export function settingDefault(key: SettingKey): string | number | boolean | undefined {
+  return (SETTINGS as readonly SettingSpec[]).find((s) => s.key === key)?.default;
+}
 
 /** Every group: what a command that runs games uses. */
 export const ALL_GROUPS: readonly SettingGroup[] = ["plays", "stores", "limits", "cut", "reads", "dataset", "tools"];

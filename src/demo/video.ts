@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { rename, rm } from "node:fs/promises";
 import { MediaError, ValidationError } from "../domain/errors.js";
 import type { Camera } from "../domain/types.js";
-import { runMediaTool } from "../extraction/run.js";
+import { FFMPEG_QUIET, runMediaTool } from "../extraction/run.js";
 import type { MediaTools } from "../extraction/tools.js";
 
 export interface CameraVideoOptions {
@@ -77,7 +77,7 @@ export async function makeCameraVideo(tools: MediaTools, outPath: string, option
   // The temp name keeps the directory (so rename is atomic) and is unique per
   // call, so two generators racing on one folder never write the same file.
   const partial = `${outPath}.${randomUUID()}.partial`;
-  const args = ["-hide_banner", "-nostdin", "-v", "error", "-y"];
+  const args: string[] = [...FFMPEG_QUIET];
   args.push("-f", "lavfi", "-i", `${sourceArgs}size=${width}x${height}:rate=${fps}`);
   args.push("-f", "lavfi", "-i", `sine=frequency=${look.toneHz}:sample_rate=48000`);
   args.push("-map", "0:v:0", "-map", "1:a:0", "-t", String(durationSec));

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { CutRequest } from "./cut.js";
 import type { VideoStreamInfo } from "./keyframes.js";
 import { mediaInputOptions } from "./input-options.js";
+import { FFMPEG_QUIET } from "./run.js";
 import { type SmartPlan, X264_PROFILES } from "./smart-plan.js";
 
 export { planSmartCut, type SmartPlan } from "./smart-plan.js";
@@ -63,7 +64,7 @@ export function smartParts(req: CutRequest, info: VideoStreamInfo, plan: Splice,
  * whole clip's length again (measured: 15 s of CPU per 12 s clip at 720p).
  */
 export function partArgs(source: string, part: SmartPart): string[] {
-  return ["-hide_banner", "-nostdin", "-v", "error", "-y", ...part.input, ...mediaInputOptions(source), "-i", source,
+  return [...FFMPEG_QUIET, ...part.input, ...mediaInputOptions(source), "-i", source,
     "-map", "0:v:0", ...part.output];
 }
 
@@ -111,7 +112,7 @@ export function tailPart(info: VideoStreamInfo, tail: { keyframeSec: number; fra
  * (~21 ms) before START; checkSmartClip allows exactly that.
  */
 export function muxArgs(req: CutRequest, list: string, withAudio: boolean): string[] {
-  const args = ["-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list];
+  const args = [...FFMPEG_QUIET, "-f", "concat", "-safe", "0", "-i", list];
   if (withAudio) args.push("-ss", req.start.toFixed(6), "-t", req.duration.toFixed(6), ...mediaInputOptions(req.input), "-i", req.input);
   args.push("-map", "0:v:0", "-c:v", "copy");
   if (withAudio) args.push("-map", "1:a:0?", "-c:a", "copy");

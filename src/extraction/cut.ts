@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { MediaError } from "../domain/errors.js";
-import { causeText, runMediaTool } from "./run.js";
+import { FFMPEG_QUIET, causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
 
@@ -24,7 +24,7 @@ export interface CutRequest {
  */
 export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output">): string[] {
   return [
-    "-hide_banner", "-nostdin", "-v", "error", "-y",
+    ...FFMPEG_QUIET,
     "-ss", formatTime(req.start),
     ...mediaInputOptions(req.input),
     "-i", req.input,

@@ -1,6 +1,7 @@
 import { MediaError } from "../domain/errors.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
+import { parseRate, type FfprobeJson } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
 
 /** What a smart cut must know to re-encode frames that splice onto copied ones. */
@@ -30,37 +31,15 @@ export interface VideoPacket {
   key: boolean;
 }
 
-interface RawStream {
-  codec_type?: string;
-  codec_name?: string;
-  width?: number;
-  height?: number;
-  pix_fmt?: string;
-  profile?: string;
-  level?: number;
-  avg_frame_rate?: string;
-  r_frame_rate?: string;
-  color_range?: string;
-  color_space?: string;
-  color_primaries?: string;
-  color_transfer?: string;
-  has_b_frames?: number;
-  disposition?: { attached_pic?: number };
-}
 
 export async function probeVideoStream(tools: MediaTools, input: string, timeoutMs: number): Promise<VideoStreamInfo> {
   const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputOptions(input), input];
-  return videoStreamInfoOf(JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as ProbeJson, input);
+  return videoStreamInfoOf(JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as FfprobeJson, input);
 }
 
-/** ffprobe's -show_format -show_streams JSON, as far as VideoStreamInfo needs it. */
-export interface ProbeJson {
-  streams?: RawStream[];
-  format?: { start_time?: string };
-}
 
 /** The smart/copy view of a probe, from output probeMedia has already parsed: no second ffprobe. */
-export function videoStreamInfoOf(json: ProbeJson, input: string): VideoStreamInfo {
+export function videoStreamInfoOf(json: FfprobeJson, input: string): VideoStreamInfo {
   const streams = json.streams ?? [];
   const video = streams.find((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1);
   if (!video) throw new MediaError(`cannot cut ${input}: it has no video stream`);
@@ -149,11 +128,4 @@ async function runProbe(tools: MediaTools, input: string, args: string[], timeou
   } catch (error) {
     throw new MediaError(`reading the keyframes of ${input} failed: ${causeText(error)}`, { cause: error });
   }
-}
-
-function parseRate(rate: string | undefined): number | null {
-  const match = /^(\d+)(?:\/(\d+))?$/.exec(rate ?? "");
-  if (!match) return null;
-  const value = Number(match[1]) / Number(match[2] ?? "1");
-  return Number.isFinite(value) && value > 0 ? value : null;
 }

@@ -5,23 +5,7 @@ import { MediaToolError, causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
 import { videoStreamInfoOf, type VideoStreamInfo } from "./keyframes.js";
-
-interface ProbeStream {
-  codec_type?: string;
-  codec_name?: string;
-  width?: number;
-  height?: number;
-  avg_frame_rate?: string;
-  r_frame_rate?: string;
-  start_time?: string;
-  duration?: string;
-  disposition?: { attached_pic?: number };
-}
-
-interface ProbeOutput {
-  streams?: ProbeStream[];
-  format?: { format_name?: string; start_time?: string; duration?: string };
-}
+import { parseRate, type FfprobeJson, type FfprobeStream } from "./ffprobe-json.js";
 
 interface ProbePacket {
   pts_time?: string;
@@ -52,7 +36,7 @@ export async function probeMediaAndStream(
 
 async function probeParsed(
   tools: MediaTools, input: string, timeoutMs: number, options: { checkTruncation?: boolean },
-): Promise<{ media: MediaInfo; parsed: ProbeOutput }> {
+): Promise<{ media: MediaInfo; parsed: FfprobeJson }> {
   const unreadable = (reason: string, cause?: unknown): MediaError =>
     new MediaError(`not a readable video: ${input}: ${reason}`, cause === undefined ? undefined : { cause });
 
@@ -62,11 +46,11 @@ async function probeParsed(
     if (size === 0) throw unreadable("the file is empty (0 bytes)");
   }
 
-  let parsed: ProbeOutput;
+  let parsed: FfprobeJson;
   try {
     const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputOptions(input), input];
     const { stdout } = await runMediaTool(tools.ffprobe, args, { timeoutMs });
-    parsed = JSON.parse(stdout) as ProbeOutput;
+    parsed = JSON.parse(stdout) as FfprobeJson;
   } catch (error) {
     throw unreadable(explainProbeFailure(error), error);
   }
@@ -111,7 +95,7 @@ async function probeParsed(
  * container duration counts from 0 and so includes a leading empty edit (a
  * camera offset): a video starting at 1.5 s with 10 s of frames says 11.5 s.
  */
-function mediaDuration(formatDuration: string | undefined, streams: ProbeStream[], startTime: number): number | null {
+function mediaDuration(formatDuration: string | undefined, streams: FfprobeStream[], startTime: number): number | null {
   const ends = streams.flatMap((s) => {
     const start = toNumber(s.start_time);
     const length = toNumber(s.duration);
@@ -129,7 +113,7 @@ function mediaDuration(formatDuration: string | undefined, streams: ProbeStream[
 async function findTruncation(
   tools: MediaTools,
   input: string,
-  stream: ProbeStream | undefined,
+  stream: FfprobeStream | undefined,
   timeoutMs: number,
 ): Promise<string | null> {
   const start = toNumber(stream?.start_time);
@@ -165,12 +149,6 @@ function explainProbeFailure(error: unknown): string {
   return said;
 }
 
-function parseRate(rate: string | undefined): number | null {
-  const match = /^(\d+)(?:\/(\d+))?$/.exec(rate ?? "");
-  if (!match) return null;
-  const value = Number(match[1]) / Number(match[2] ?? "1");
-  return Number.isFinite(value) && value > 0 ? value : null;
-}
 
 function toNumber(value: string | undefined): number | null {
   if (value === undefined || value === "N/A") return null;

@@ -12,6 +12,9 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Every ffmpeg run's first options: no banner, no stdin, errors only, overwrite the output. */
+export const FFMPEG_QUIET = ["-hide_banner", "-nostdin", "-v", "error", "-y"] as const;
+
 // ffprobe JSON for a long multi-stream file stays well under this; anything
 // bigger means a runaway command, and buffering it would only exhaust memory.
 export const MAX_STDOUT_BYTES = 16 * 1024 * 1024;

@@ -3,6 +3,7 @@ import { ValidationError } from "../../domain/errors.js";
 import type { RawPlayRow } from "../../domain/types.js";
 import { createEmbeddedPlaySource } from "../../sources/embedded.js";
 import { createFilePlaySource } from "../../sources/file.js";
+import { settingDefault } from "../../config/settings-table.js";
 import { parseFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
 
@@ -34,7 +35,7 @@ async function importCommand(args: string[], io: CommandIo): Promise<number> {
   if (file === undefined) throw new ValidationError("db import needs a plays file: playclips db import plays.csv [--db DIR]");
   if (extra.length > 0) throw new ValidationError(`db import takes one file, got also ${extra.map((e) => JSON.stringify(e)).join(", ")}`);
   const path = resolve(io.cwd, file);
-  const dataDir = resolve(io.cwd, typeof values.db === "string" ? values.db : ".playclips/db");
+  const dataDir = resolve(io.cwd, typeof values.db === "string" ? values.db : String(settingDefault("db")));
 
   const rows = await readAllRows(path);
   if (rows.length === 0) {

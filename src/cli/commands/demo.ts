@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { generateDemo } from "../../demo/generate.js";
 import { locateMediaTools } from "../../extraction/locate.js";
 import { positiveNumber, wholeNumber } from "../../config/validate.js";
+import { settingDefault } from "../../config/settings-table.js";
 import { parseFlags } from "../args.js";
 import type { CommandIo } from "./io.js";
 
@@ -22,7 +23,8 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
     fps: { type: "string" },
     seed: { type: "string" },
   });
-  const outDir = resolve(io.cwd, typeof values.out === "string" ? values.out : ".playclips/demo");
+  // The demo writes where runs read videos by default.
+  const outDir = resolve(io.cwd, typeof values.out === "string" ? values.out : String(settingDefault("videos")));
   // Only the binaries, from the environment: demo takes no pipeline settings, so a config file cannot break it.
   const tools = await locateMediaTools({ ffmpegPath: io.env.FFMPEG_PATH, ffprobePath: io.env.FFPROBE_PATH, searchPath: io.env.PATH });
   const demo = await generateDemo(tools, {

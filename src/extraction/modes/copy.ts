@@ -6,7 +6,7 @@ import { mediaInputOptions } from "../input-options.js";
 import {
   keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn, type VideoPacket, type VideoStreamInfo,
 } from "../keyframes.js";
-import { causeText, runMediaTool } from "../run.js";
+import { FFMPEG_QUIET, causeText, runMediaTool } from "../run.js";
 import type { MediaTools } from "../tools.js";
 import { verifyDuration, type CameraReads, type CutModeStrategy } from "./mode.js";
 
@@ -107,7 +107,7 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: Cam
 export function copyCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output">, decodeCheck = true): string[] {
   const duration = req.duration.toFixed(6);
   return [
-    "-hide_banner", "-nostdin", "-v", "error", "-y",
+    ...FFMPEG_QUIET,
     ...(decodeCheck ? ["-xerror", "-err_detect", "explode", "-threads", "1", "-skip_loop_filter", "all"] : []),
     "-ss", req.start.toFixed(6),
     ...mediaInputOptions(req.input),
