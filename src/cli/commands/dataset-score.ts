@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { text } from "node:stream/consumers";
 import { openSettingsStore } from "../../config/open-pipeline.js";
-import { openStore } from "../../config/open-store.js";
+import { openStore } from "../../stores/registry.js";
 import { loadSettings, type Settings } from "../../config/settings.js";
 import { writePredictionRequests } from "../../dataset/predict.js";
 import { assertDatasetName, requireDataset } from "../../dataset/publish.js";
@@ -77,7 +77,8 @@ async function readPredictions(source: string, settings: Settings, cwd: string):
     const match = /^(gs:\/\/[^/]+)\/(.*)$/.exec(source);
     if (!match?.[1] || !match[2]) throw new ValidationError(`--predictions ${source} must name an object or a folder ending in /`);
     const bucket = await openStore(match[1], { cwd, gcsEndpoint: settings.stores.gcsEndpoint });
-    const keys = match[2].endsWith("/") ? (await bucket.list(match[2])).map((o) => o.key).filter((k) => k.endsWith(".jsonl")) : [match[2]];
+    if (match[2].endsWith("/") && !bucket.list) throw new ValidationError(`${bucket.name} cannot list a folder: name the predictions file`);
+    const keys = match[2].endsWith("/") ? ((await bucket.list?.(match[2])) ?? []).map((o) => o.key).filter((k) => k.endsWith(".jsonl")) : [match[2]];
     if (keys.length === 0) throw new ValidationError(`${source} holds no .jsonl files`);
     const bodies = await Promise.all(keys.map(async (k) => text(await bucket.read(k))));
     return bodies.join("\n");
