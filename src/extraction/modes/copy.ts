@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { MediaError } from "../../domain/errors.js";
+import { MediaError, ValidationError } from "../../domain/errors.js";
 import { type CutRequest, validateCutRequest } from "../cut.js";
 import { mediaInputOptions } from "../input-options.js";
 import {
@@ -32,7 +32,12 @@ export const copyMode: CutModeStrategy = {
     return { packets: await readVideoPacketsIn(tools, input, ranges, stream.originSec, timeoutMs) };
   },
   reuses: ["copy"],
-  cut: async (tools, req) => ({ mode: "copy", ...(await cutCopyClip(tools, req, req)) }),
+  cut: async (tools, req) => {
+    // Also here, not only at the settings' edge: a library caller's options reach this too.
+    const refused = copyMode.refuses(req);
+    if (refused) throw new ValidationError(refused);
+    return { mode: "copy", ...(await cutCopyClip(tools, req, req)) };
+  },
   verify: (tools, made, expected) => verifyDuration(tools, made, expected, copyEndSlackSec(expected.stream, expected.fps)),
 };
 

@@ -59,7 +59,7 @@ export interface CutModeStrategy {
   readonly summary: string;
   /** Clips cut at once when the user does not say, on this many cores. */
   concurrency(cores: number): number;
-  /** Why this mode cannot honour the options (a sentence), or null. Checked at every edge before any cut. */
+  /** Why this mode cannot honour the options (a sentence), or null. The settings check it before any run; `cut` refuses them too. */
   refuses(options: ScaleOptions): string | null;
   /** How it reads the source: whether its cuts need the stream's codec details probed once per camera. */
   needsStream(options: ScaleOptions): boolean;

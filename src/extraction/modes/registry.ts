@@ -1,4 +1,3 @@
-import { ValidationError } from "../../domain/errors.js";
 import { validateCutRequest } from "../cut.js";
 import type { MediaTools } from "../tools.js";
 import { copyMode } from "./copy.js";
@@ -39,8 +38,5 @@ export interface CutClipRequest extends ModeCutRequest {
 /** The one entry point for cutting a play, whatever the mode; the caller checks the clip (mode.verify). */
 export async function cutClip(tools: MediaTools, req: CutClipRequest): Promise<CutClipResult> {
   validateCutRequest(req);
-  const mode = MODES[req.mode];
-  const refused = mode.refuses(req);
-  if (refused) throw new ValidationError(refused);
-  return mode.cut(tools, req);
+  return MODES[req.mode].cut(tools, req);
 }
