@@ -7,6 +7,7 @@ import { DB_HELP, dbCommand } from "./commands/db.js";
 import { scrubSecrets } from "../config/secrets.js";
 import { DEMO_HELP, demoCommand } from "./commands/demo.js";
 import type { CommandIo } from "./commands/io.js";
+import { REPORT_HELP, reportCommand } from "./commands/report.js";
 import { RUN_HELP, runCommand } from "./commands/run.js";
 import { SERVE_HELP, serveCommand } from "./commands/serve.js";
 import { STATUS_HELP, statusCommand } from "./commands/status.js";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise
   batch: { run: batchCommand, help: BATCH_HELP },
   worker: { run: workerCommand, help: WORKER_HELP },
   dataset: { run: datasetCommand, help: DATASET_HELP },
+  report: { run: reportCommand, help: REPORT_HELP },
 };
 
 const USAGE = `playclips: basketball game videos + annotated plays → a Vertex AI video dataset
@@ -41,6 +43,7 @@ commands:
   batch    run games locally, over HTTP or through the queue, then wait for their datasets
   worker   take games from the Postgres queue and run them (any number of machines)
   dataset  build | predict-requests | score: one Vertex AI tuning dataset from many games, and its score
+  report   an HTML page per game with a thumbnail strip for every clip
 
 playclips <command> --help for a command's options.`;
 

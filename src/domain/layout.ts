@@ -11,6 +11,9 @@ export interface GameLayout {
   readonly training: string;
   readonly validation: string;
   readonly manifest: string;
+  /** The HTML report (playclips report) and the folder of its thumbnails. */
+  readonly report: string;
+  readonly reportThumbs: string;
   /** Games/{game_id}/{CAMERA}.mp4 in the videos store. */
   video(camera: Camera): string;
   /** Of a validated play (its id is already a safe file name). */
@@ -25,6 +28,8 @@ export function gameLayout(gameId: GameId): GameLayout {
     training: `${prefix}training_data.jsonl`,
     validation: `${prefix}validation_data.jsonl`,
     manifest: `${prefix}manifest.json`,
+    report: `${prefix}report/index.html`,
+    reportThumbs: `${prefix}report/thumbs/`,
     video: (camera) => `Games/${gameId}/${camera}.mp4`,
     clip: (playId, camera) => `${prefix}clips/${playId}_${camera}.mp4`,
   };
@@ -54,4 +59,16 @@ export function validationKey(gameId: string): string {
 
 export function manifestKey(gameId: string): string {
   return gameLayout(parseGameId(gameId)).manifest;
+}
+
+export function reportKey(gameId: string): string {
+  return gameLayout(parseGameId(gameId)).report;
+}
+
+export function reportThumbsPrefix(gameId: string): string {
+  return gameLayout(parseGameId(gameId)).reportThumbs;
+}
+
+export function reportThumbKey(gameId: string, name: string): string {
+  return `${reportThumbsPrefix(gameId)}${name}`;
 }

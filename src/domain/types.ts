@@ -113,6 +113,21 @@ export interface CameraRecord {
 
 export type GameStatus = "complete" | "partial" | "failed";
 
+/**
+ * What a reviewer needs of a valid play, recorded by the run that used it, so
+ * the report shows the label the dataset was built with even after the plays
+ * table changes.
+ */
+export interface PlaySummary {
+  id: string;
+  angle: PlayAngle;
+  start: number;
+  end: number;
+  playType: string | null;
+  /** The model answer the JSONL teaches (gemini format); null for the seed format, which has none. */
+  label: string | null;
+}
+
 export interface GameManifest {
   version: 1;
   gameId: string;
@@ -138,6 +153,8 @@ export interface GameManifest {
   split: { ratio: number; seed: string; format: JsonlFormat };
   cameras: CameraRecord[];
   rejectedPlays: PlayRejection[];
+  /** Every valid play; absent in manifests written before it was recorded. */
+  plays?: PlaySummary[];
   clips: ClipRecord[];
   /** Which side each valid play went to. */
   assignments: Record<string, "training" | "validation">;

@@ -1,8 +1,9 @@
 import { StoreError } from "../domain/errors.js";
-import { datasetJsonl, type DatasetClip } from "../domain/jsonl.js";
+import { datasetJsonl, renderTemplate, templateFields, type DatasetClip } from "../domain/jsonl.js";
 import type { GameLayout } from "../domain/layout.js";
+import { camerasForAngle } from "../domain/angles.js";
 import { splitPlays, type SplitSide } from "../domain/split.js";
-import type { ClipRecord, Play } from "../domain/types.js";
+import type { ClipRecord, Play, PlaySummary } from "../domain/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { DatasetSettings } from "./parts.js";
 
@@ -45,6 +46,17 @@ export function buildDataset(
     trainingLines: bySide.training.length,
     validationLines: bySide.validation.length,
   };
+}
+
+/**
+ * A play as the manifest records it for reviewers. The label is rendered for
+ * the play's first camera: the default template does not name the camera, and
+ * one that does differs only in that name.
+ */
+export function playSummary(settings: DatasetSettings, play: Play): PlaySummary {
+  const fields = templateFields(play, camerasForAngle(play.angle)[0]);
+  const label = settings.format === "seed" ? null : renderTemplate(settings.templates.label, fields);
+  return { id: play.id, angle: play.angle, start: play.start, end: play.end, playType: play.playType, label };
 }
 
 function cmp(a: string, b: string): number {

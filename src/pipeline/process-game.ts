@@ -5,7 +5,7 @@ import type { CameraRecord, ClipRecord, GameManifest, GameResult, PlayRejection,
 import { validatePlayRows } from "../domain/validate-plays.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import { cutCamera } from "./cut-camera.js";
-import { buildDataset, datasetUris, removeDataset, writeDataset } from "./dataset.js";
+import { buildDataset, datasetUris, playSummary, removeDataset, writeDataset } from "./dataset.js";
 import { gameResult, readManifest, writeManifest } from "./manifest.js";
 import { createPool } from "./pool.js";
 import { planClips } from "./plan.js";
@@ -117,6 +117,7 @@ async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Prom
     split: { ratio: split.ratio, seed: split.seed, format },
     cameras: game.cameras,
     rejectedPlays: rejected,
+    plays: game.validated.plays.map((play) => playSummary(pipeline.dataset, play)),
     clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     assignments: dataset?.assignments ?? {},
     outputs: dataset ? datasetUris(output, game.layout) : null,

@@ -1,5 +1,6 @@
 import { createGameHandler, type RequestOutcome } from "../../interfaces/http/handler.js";
 import { startHttpServer } from "../../interfaces/http/node-server.js";
+import { createReportRoute } from "../../interfaces/http/report-route.js";
 import { processGame } from "../../pipeline/process-game.js";
 import type { RunOptions } from "../../pipeline/parts.js";
 import { createPool } from "../../pipeline/pool.js";
@@ -17,6 +18,9 @@ Serves the original Cloud Function's contract over HTTP:
   POST /        {"game_id": "<uuid>"} → runs the game, answers its result
                 (200 even for a failed game: read "status" and "reason")
   GET  /healthz → {"ok": true, "inFlight": N}
+  GET  /report/games/{game_id}/  → the game's report (\`playclips report\`),
+                and /report/datasets/{name}/; same token as POST /, which
+                a browser sends as the password it asks for
 A client that hangs up does not stop its game. A second POST for a game
 already running waits for that run instead of starting another.
 On SIGTERM or SIGINT: refuses new games, waits for running ones, then exits.
@@ -62,6 +66,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   const games = createPool(settings.limits.gameConcurrency);
   const handler = createGameHandler({
     runGame: (gameId) => games.run(() => processGame(gameId, pipeline, run)),
+    reports: createReportRoute(pipeline.backends.output),
     token,
     scrub,
     onOutcome: (o: RequestOutcome) =>

@@ -33,6 +33,7 @@ import { errorMessage } from "../../domain/errors.js";
 import type { RunOptions } from "../../pipeline/parts.js";
 import { processGame } from "../../pipeline/process-game.js";
 import { createGameHandler, type GameHandler } from "./handler.js";
+import { createReportRoute } from "./report-route.js";
 
 export const FUNCTION_TARGET = "extractClipsGame";
 
@@ -52,6 +53,7 @@ async function buildHandler(env: NodeJS.ProcessEnv): Promise<GameHandler> {
   };
   return createGameHandler({
     runGame: (gameId) => processGame(gameId, pipeline, run),
+    reports: createReportRoute(pipeline.backends.output),
     token,
     scrub,
     onOutcome: (o) =>
@@ -87,7 +89,9 @@ export async function extractClipsGame(req: Request, res: Response): Promise<voi
   }
   const response = await handler.handle({ method: req.method, path: req.originalUrl || req.url, headers: headerRecord(req), body: rawBody(req) });
   if (res.headersSent || res.writableEnded) return;
-  res.status(response.status).set(response.headers ?? {}).json(response.body);
+  res.status(response.status).set(response.headers ?? {});
+  if (Buffer.isBuffer(response.body)) res.send(response.body);
+  else res.json(response.body);
 }
 
 http(FUNCTION_TARGET, extractClipsGame);

@@ -38,6 +38,8 @@ export interface GameHandlerOptions {
   /** Removes secrets from error messages before they leave the process. */
   scrub?: (message: string) => string;
   onOutcome?: (outcome: RequestOutcome) => void;
+  /** Answers GET /report/… (report-route.ts), behind the same token as POST /; absent: 404. */
+  reports?: (path: string) => Promise<HttpResponse>;
 }
 
 export interface GameHandler {
@@ -75,11 +77,22 @@ export function createGameHandler(options: GameHandlerOptions): GameHandler {
   const running = new Map<string, Promise<GameResult>>();
   let accepting = true;
 
+  // A browser cannot send a bearer token, but asks for a password on a Basic
+  // challenge and then sends it with every image: the token as that password
+  // (any user name) is the same secret.
+  const presented = (header: string): string | null => {
+    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+    if (bearer) return bearer.trim();
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)?.[1];
+    if (!basic) return null;
+    const decoded = Buffer.from(basic, "base64").toString("utf8");
+    return decoded.includes(":") ? decoded.slice(decoded.indexOf(":") + 1) : null;
+  };
   const authorized = (header: string | undefined): boolean => {
     if (!tokenDigest) return true;
-    const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
-    if (!match?.[1]) return false;
-    return timingSafeEqual(createHash("sha256").update(match[1].trim()).digest(), tokenDigest);
+    const token = presented(header ?? "");
+    if (!token) return false;
+    return timingSafeEqual(createHash("sha256").update(token).digest(), tokenDigest);
   };
 
   const start = (gameId: GameId): { promise: Promise<GameResult>; joined: boolean } => {
@@ -98,6 +111,15 @@ export function createGameHandler(options: GameHandlerOptions): GameHandler {
     if (path === "/healthz") {
       if (method !== "GET" && method !== "HEAD") return fail(405, "method_not_allowed", `${method} /healthz: use GET`, { Allow: "GET, HEAD" });
       return { status: 200, body: { ok: true, accepting, inFlight: running.size } };
+    }
+    if (path === "/report" || path.startsWith("/report/")) {
+      if (method !== "GET" && method !== "HEAD") return fail(405, "method_not_allowed", `${method} /report: use GET`, { Allow: "GET, HEAD" });
+      if (!options.reports) return fail(404, "not_found", "this server has no reports");
+      if (!authorized(req.headers.authorization)) {
+        const detail = req.headers.authorization ? "the token is wrong" : "send the token as Authorization: Bearer <token>, or as the password when the browser asks";
+        return fail(401, "unauthorized", detail, { "WWW-Authenticate": 'Basic realm="playclips report", charset="UTF-8"' });
+      }
+      return options.reports(path);
     }
     if (path !== "/" && path !== "") return fail(404, "not_found", `no route ${path.slice(0, 100)}: ${USAGE}`);
     if (method !== "POST") return fail(405, "method_not_allowed", `${method} /: ${USAGE}`, { Allow: "POST" });

@@ -63,9 +63,10 @@ function send(res: ServerResponse, response: HttpResponse, closeAfter: boolean):
   // A client that went away (the workflow hangs up after 10 s) is not an error worth a crash.
   res.on("error", () => {});
   if (res.destroyed || res.writableEnded) return;
-  const body = JSON.stringify(response.body);
+  // Bytes (a report page or thumbnail) go out as they are, with the type the handler set.
+  const body = Buffer.isBuffer(response.body) ? response.body : JSON.stringify(response.body);
   res.writeHead(response.status, {
-    "Content-Type": "application/json; charset=utf-8",
+    "Content-Type": Buffer.isBuffer(response.body) ? "application/octet-stream" : "application/json; charset=utf-8",
     "Content-Length": Buffer.byteLength(body),
     ...(closeAfter ? { Connection: "close" } : {}),
     ...response.headers,
