@@ -14,7 +14,7 @@ export interface BenchArgs {
   baseline: boolean;
 }
 
-const USAGE = "usage: npm run bench -- [--quick | --scale] [--plays N] [--play-seconds MIN-MAX] [--latency-ms N] [--bandwidth-mbps N] [--modes exact,smart,copy] [--no-baseline]";
+const USAGE = "usage: npm run bench -- [--quick | --scale] [--plays N] [--play-seconds MIN-MAX] [--latency-ms N] [--bandwidth-mbps N] [--modes exact,smart,copy | none] [--no-baseline]";
 
 /**
  * `--quick` (720p, 6 min), the default (1080p, 20 min) or `--scale` (1080p,
@@ -53,8 +53,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     bucket.bytesPerSec = Number(bandwidth) * 1e6;
   }
   const known: readonly string[] = CUT_MODES;
-  const modes = value("--modes")?.split(",") ?? [...known];
+  // "none": only the original design (and the encode rate), e.g. beside another run of the modes.
+  const modes = value("--modes") === "none" ? [] : (value("--modes")?.split(",") ?? [...known]);
   const unknown = modes.filter((m) => !known.includes(m));
-  if (unknown.length > 0 || modes.length === 0) throw new Error(`--modes takes a comma list of ${known.join(", ")}; got ${value("--modes")}`);
+  if (unknown.length > 0 || (modes.length === 0 && value("--modes") !== "none")) {
+    throw new Error(`--modes takes a comma list of ${known.join(", ")}, or none; got ${value("--modes")}`);
+  }
   return { size, params, bucket, modes, baseline: !argv.includes("--no-baseline") };
 }

@@ -77,8 +77,11 @@ export async function ensureBenchGame(tools: MediaTools, cacheDir: string, param
   const wanted = JSON.stringify({ durationSec, width, height, fps, recipe });
   if (params.scale) {
     // ~5 Mbit/s x 4 h = ~9 GiB for the camera, as much again for the original design's download of it, and some slack.
-    if (await scaleCached(doneMarker, wanted)) log(`reusing the scale camera in ${root}`);
-    else {
+    if (await scaleCached(doneMarker, wanted)) {
+      log(`reusing the scale camera in ${root}`);
+      // The original design's run still downloads one camera whole to temp disk.
+      await checkFreeDisk(cacheDir, 10 * 2 ** 30, log);
+    } else {
       await checkFreeDisk(cacheDir, 21 * 2 ** 30, log);
       await rm(root, { recursive: true, force: true });
       await mkdir(root, { recursive: true });

@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   const covered = await coveredBytes(tools, game.sample, clips.map((c) => c.play));
   const cameras = new Set(clips.map((c) => c.camera)).size;
 
-  const runsDir = join(CACHE, "runs");
+  // Per process: two benchmarks sharing the cached videos must not clear each other's runs.
+  const runsDir = join(CACHE, `runs-${process.pid}`);
   await rm(runsDir, { recursive: true, force: true });
   const dirs = (name: string): { tempDir: string; outDir: string } => ({ tempDir: join(runsDir, name, "tmp"), outDir: join(runsDir, name, "out") });
 
