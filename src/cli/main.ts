@@ -1,4 +1,6 @@
-import { PlayclipsError, ValidationError, errorMessage } from "../domain/errors.js";
+import { readFileSync } from "node:fs";
+import { ValidationError, errorMessage } from "../domain/errors.js";
+import { describeFailure } from "./failure.js";
 import { BATCH_HELP, batchCommand } from "./commands/batch.js";
 import { CHECK_GAMES_HELP, checkGamesCommand } from "./commands/check-games.js";
 import { CONFIG_HELP, configCommand } from "./commands/config.js";
@@ -78,9 +80,12 @@ export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise
     return await command.run(rest, full);
   } catch (error) {
     // Errors may quote inputs they were built from: never let a secret through.
-    full.stderr.write(`playclips ${name}: ${scrubSecrets(errorMessage(error), full.env)}\n`);
+    // Input errors keep their lines (they may carry usage); anything else is one line.
+    const message = error instanceof ValidationError ? errorMessage(error) : describeFailure(error);
+    full.stderr.write(`playclips ${name}: ${scrubSecrets(message, full.env)}\n`);
     if (error instanceof ValidationError) return 2;
-    if (!(error instanceof PlayclipsError) && error instanceof Error && error.stack) {
+    // A stack helps whoever debugs playclips, not whoever runs it: only on request.
+    if (full.env.PLAYCLIPS_DEBUG && error instanceof Error && error.stack) {
       full.stderr.write(`${scrubSecrets(error.stack, full.env)}\n`);
     }
     return 1;

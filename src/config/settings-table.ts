@@ -45,7 +45,7 @@ export const SETTINGS = [
   { key: "clipConcurrency", flag: "clip-concurrency", env: ["PLAYCLIPS_CLIP_CONCURRENCY"], type: "number", group: "limits", help: "clips cut at once, shared by all games (default: the cut mode's, from the cores)" },
   { key: "clipTimeout", flag: "clip-timeout", env: ["PLAYCLIPS_CLIP_TIMEOUT"], type: "number", group: "limits", default: 60, help: "seconds before one clip's ffmpeg is killed" },
   { key: "tempDir", flag: "temp-dir", env: ["PLAYCLIPS_TEMP_DIR", "TMPDIR"], type: "string", group: "stores", help: "scratch folder for clips being cut (default: the system's)" },
-  { key: "tolerance", flag: "tolerance", env: ["PLAYCLIPS_DURATION_TOLERANCE"], type: "number", group: "cut", default: DEFAULT_DURATION_TOLERANCE_SEC, help: "seconds a clip's duration may differ from the play's" },
+  { key: "tolerance", flag: "tolerance", env: ["PLAYCLIPS_DURATION_TOLERANCE"], type: "number", group: "cut", default: DEFAULT_DURATION_TOLERANCE_SEC, help: "seconds a clip's duration may differ from the play's (0.01 to 5)" },
   { key: "cutMode", flag: "cut-mode", env: ["PLAYCLIPS_CUT_MODE"], type: "string", group: "cut", default: DEFAULT_CUT_MODE, help: CUT_MODES.map((name) => `${name} (${cutModeNamed(name).summary})`).join(" | ") },
   { key: "maxHeight", flag: "max-height", env: ["PLAYCLIPS_MAX_HEIGHT"], type: "number", group: "cut", help: "scale clips down to this height (exact; smart falls back to exact)" },
   { key: "maxFps", flag: "max-fps", env: ["PLAYCLIPS_MAX_FPS"], type: "number", group: "cut", help: "cap the clips' frame rate (exact; smart falls back to exact)" },

@@ -10,7 +10,11 @@ import { VERIFY_DEPTHS } from "../extraction/smart-check.js";
 import { FETCH_MODES, type SourceReads } from "../pipeline/source-video.js";
 import { playsLocation, type PlaysLocation } from "./plays-location.js";
 import { resolveConfig, type RawConfig, type ResolvedConfig } from "./resolve.js";
-import { positiveNumber, wholeNumber } from "./validate.js";
+import { numberWithin, positiveNumber, wholeNumber } from "./validate.js";
+
+/** Seconds a clip's duration may differ from its play's: a frame at 100 fps up to a few seconds. */
+export const MIN_TOLERANCE_SEC = 0.01;
+export const MAX_TOLERANCE_SEC = 5;
 
 /**
  * Every setting, validated and typed, in the parts the pipeline takes. Built
@@ -45,7 +49,8 @@ export function settingsOf(v: RawConfig, context: { cwd: string; searchPath?: st
     maxHeight: v.maxHeight === undefined ? undefined : wholeNumber("max-height", v.maxHeight, 16, 4320),
     maxFps: v.maxFps === undefined ? undefined : positiveNumber("max-fps", v.maxFps),
     verify: oneOf("verify", v.verify, VERIFY_DEPTHS),
-    toleranceSec: positiveNumber("tolerance", v.tolerance),
+    // Above a few seconds the duration check passes any clip, so a typo would turn it off unnoticed.
+    toleranceSec: numberWithin("tolerance", v.tolerance, MIN_TOLERANCE_SEC, MAX_TOLERANCE_SEC),
   };
   const refused = cutModeNamed(cut.mode).refuses(cut);
   if (refused) throw new ValidationError(refused);

@@ -50,6 +50,16 @@ export class MediaError extends PlayclipsError {
   }
 }
 
+/**
+ * The message of an error, or of the first inner error that has one: a
+ * driver's AggregateError (pg trying IPv4 and IPv6) has an empty message of
+ * its own, which would leave the user with nothing to go on.
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  if (error.message !== "") return error.message;
+  const inner = error instanceof AggregateError ? (error.errors as unknown[])[0] : error.cause;
+  if (inner !== undefined && inner !== error) return errorMessage(inner);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : error.name;
 }

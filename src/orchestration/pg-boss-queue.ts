@@ -1,5 +1,6 @@
 import PgBoss from "pg-boss";
 import { ValidationError, errorMessage } from "../domain/errors.js";
+import { startQueueRacing } from "./queue-start.js";
 import { parseGameId } from "../domain/ids.js";
 import type { EnqueueResult, GameJobInfo, GameQueue, GameQueueOptions, JobState } from "./game-queue.js";
 
@@ -24,21 +25,24 @@ export async function createGameQueue(options: GameQueueOptions): Promise<GameQu
     retryBackoff: true,
     expireInSeconds: options.expireInSeconds ?? 7200,
   };
-  const boss = new PgBoss({
-    connectionString: options.connectionString,
-    schema,
-    application_name: "playclips",
-    supervise: options.supervise ?? true,
-    schedule: false,
-    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
-    ...retry,
+  const boss = await startQueueRacing(() => {
+    const boss = new PgBoss({
+      connectionString: options.connectionString,
+      schema,
+      application_name: "playclips",
+      supervise: options.supervise ?? true,
+      schedule: false,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+      ...retry,
+    });
+    boss.on("error", (error) => options.onError?.(error));
+    return boss;
+  }, async (boss) => {
+    // Stately: at most one queued, one retrying and one active job per singleton key (the game id),
+    // enforced by a unique index, so two workers can never run the same game at once.
+    if (!(await boss.getQueue(GAME_QUEUE))) await boss.createQueue(GAME_QUEUE, { name: GAME_QUEUE, policy: "stately", ...retry });
+    else await boss.updateQueue(GAME_QUEUE, { name: GAME_QUEUE, ...retry });
   });
-  boss.on("error", (error) => options.onError?.(error));
-  await boss.start();
-  // Stately: at most one queued, one retrying and one active job per singleton key (the game id),
-  // enforced by a unique index, so two workers can never run the same game at once.
-  if (!(await boss.getQueue(GAME_QUEUE))) await boss.createQueue(GAME_QUEUE, { name: GAME_QUEUE, policy: "stately", ...retry });
-  else await boss.updateQueue(GAME_QUEUE, { name: GAME_QUEUE, ...retry });
 
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
 

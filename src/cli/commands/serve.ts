@@ -1,4 +1,5 @@
 import { createGameHandler, type RequestOutcome } from "../../interfaces/http/handler.js";
+import { DEFAULT_HTTP_LIMITS } from "../../interfaces/http/limits.js";
 import { startHttpServer } from "../../interfaces/http/node-server.js";
 import { createReportRoute } from "../../interfaces/http/report-route.js";
 import { processGame } from "../../pipeline/process-game.js";
@@ -26,7 +27,9 @@ already running waits for that run instead of starting another.
 On SIGTERM or SIGINT: refuses new games, waits for running ones, then exits.
 
   --port N            port to listen on (default: PORT, else 8080)
-  --host H            address to bind (default 0.0.0.0)
+  --host H            address to bind (default 127.0.0.1 without PLAYCLIPS_TOKEN,
+                      else 0.0.0.0; on Cloud Run (PORT or K_SERVICE set) 0.0.0.0)
+  --max-connections N open connections at once; one more is answered 503 (default 256)
   --grace SECONDS     how long to wait for running games on shutdown (default 30)
   --force             re-cut clips an earlier run already made
   --config FILE       settings file (default ./playclips.config.json)
@@ -42,11 +45,14 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     host: { type: "string" },
     grace: { type: "string" },
     force: { type: "boolean" },
+    "max-connections": { type: "string" },
   });
   const port = wholeNumber("port", values.port ?? (io.env.PORT || 8080), 0, 65535);
-  const host = typeof values.host === "string" ? values.host : "0.0.0.0";
   const graceMs = values.grace === undefined ? 30_000 : positiveNumber("grace", values.grace) * 1000;
   const token = io.env.PLAYCLIPS_TOKEN || undefined;
+  const bind = bindAddress(values.host, token !== undefined, io.env);
+  const host = bind.host;
+  const maxConnections = wholeNumber("max-connections", values["max-connections"] ?? DEFAULT_HTTP_LIMITS.maxConnections, 1, 100_000);
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const scrub = (message: string): string => scrubSecrets(token ? message.split(token).join("[redacted]") : message, io.env, values);
   const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
@@ -79,13 +85,13 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
 
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   try {
-    server = await startHttpServer(handler, { port, host });
+    server = await startHttpServer(handler, { port, host, limits: { maxConnections } });
   } catch (error) {
     await pipeline.backends.plays.close?.();
     throw error;
   }
   // Tests and wrappers read the port from this line when they pass --port 0.
-  log(`listening on http://${host}:${server.port}${token ? " (bearer token required)" : ""}`);
+  log(`listening on http://${host}:${server.port}${token ? " (bearer token required)" : ""}${bind.why ? ` (${bind.why})` : ""}`);
 
   const signalled = await new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -109,4 +115,16 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   await pipeline.backends.plays.close?.();
   log("stopped");
   return abandoned > 0 ? 1 : 0;
+}
+
+/**
+ * An unauthenticated server that starts ffmpeg jobs must not face the network
+ * by accident: without a token it listens on loopback unless --host says
+ * otherwise. Cloud Run (PORT / K_SERVICE) authenticates in front of the
+ * container and needs 0.0.0.0, so there nothing changes.
+ */
+function bindAddress(flag: unknown, hasToken: boolean, env: NodeJS.ProcessEnv): { host: string; why: string | null } {
+  if (typeof flag === "string" && flag !== "") return { host: flag, why: null };
+  if (hasToken || env.K_SERVICE || env.PORT) return { host: "0.0.0.0", why: null };
+  return { host: "127.0.0.1", why: "loopback only: no PLAYCLIPS_TOKEN is set; pass --host 0.0.0.0 to listen on the network" };
 }

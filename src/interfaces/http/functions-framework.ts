@@ -31,6 +31,7 @@ import { scrubSecrets } from "../../config/secrets.js";
 import { loadSettings } from "../../config/settings.js";
 import { errorMessage } from "../../domain/errors.js";
 import type { RunOptions } from "../../pipeline/parts.js";
+import { redactPaths } from "./redact-paths.js";
 import { processGame } from "../../pipeline/process-game.js";
 import { createGameHandler, type GameHandler } from "./handler.js";
 import { createReportRoute } from "./report-route.js";
@@ -84,7 +85,7 @@ export async function extractClipsGame(req: Request, res: Response): Promise<voi
   } catch (error) {
     // Forget the failure so a fixed setting (a secret mounted late) is picked up by the next request.
     handlerPromise = null;
-    res.status(500).json({ error: "misconfigured", detail: scrubSecrets(errorMessage(error), process.env) });
+    res.status(500).json({ error: "misconfigured", detail: redactPaths(scrubSecrets(errorMessage(error), process.env)) });
     return;
   }
   const response = await handler.handle({ method: req.method, path: req.originalUrl || req.url, headers: headerRecord(req), body: rawBody(req) });

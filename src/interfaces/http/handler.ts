@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { PlaySourceError, StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
 import { parseGameUuid, type GameId } from "../../domain/ids.js";
 import type { GameResult } from "../../domain/types.js";
+import { redactPaths } from "./redact-paths.js";
 
 export interface HttpRequest {
   method: string;
@@ -155,8 +156,9 @@ export function createGameHandler(options: GameHandlerOptions): GameHandler {
     try {
       return { status: 200, body: await run.promise };
     } catch (error) {
-      const detail = scrub(errorMessage(error));
-      note.error = detail;
+      // The log keeps the whole message; the caller gets it without this machine's paths.
+      note.error = scrub(errorMessage(error));
+      const detail = redactPaths(note.error);
       if (error instanceof PlaySourceError) return fail(502, "play_source_unavailable", detail);
       if (error instanceof StoreError) return fail(502, "store_unavailable", detail);
       if (error instanceof ValidationError) return fail(500, "misconfigured", detail);

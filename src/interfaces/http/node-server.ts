@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GameHandler, HttpResponse } from "./handler.js";
+import { capConnections, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from "./limits.js";
 
 export interface RunningServer {
   port: number;
@@ -80,9 +81,14 @@ function send(res: ServerResponse, response: HttpResponse, closeAfter: boolean):
  * whole game; nothing listens for the socket closing, so a client hanging up
  * never cancels a game.
  */
-export async function startHttpServer(handler: GameHandler, options: { port: number; host?: string }): Promise<RunningServer> {
+export async function startHttpServer(handler: GameHandler, options: { port: number; host?: string; limits?: Partial<HttpLimits> }): Promise<RunningServer> {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const pending = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions(limits), (req, res) => {
+    if (cap.refused(req.socket)) {
+      res.destroy();
+      return;
+    }
     const task = (async () => {
       let response: HttpResponse;
       let oversized = false;
@@ -99,6 +105,7 @@ export async function startHttpServer(handler: GameHandler, options: { port: num
     pending.add(task);
     void task.finally(() => pending.delete(task));
   });
+  const cap = capConnections(server, limits.maxConnections);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "0.0.0.0", () => {
