@@ -128,6 +128,8 @@ describe("playclips CLI", () => {
       [["run", "--games", "a", "--format", "csv"], /format "csv" is not one of/],
       [["run", "--games", "a", "--split-ratio", "2"], /between 0 and 1/],
       [["run", "--games", "a", "--concurrency", "0"], /--concurrency must be a whole number/],
+      // A huge tolerance would pass every clip's duration check.
+      [["run", "--games", "a", "--tolerance", "1e9"], /--tolerance must be a number from 0.01 to 5/],
       [["run", "--gmaes", "a"], /Unknown option '--gmaes'/],
       [["frobnicate"], /unknown command/],
     ];
