@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ValidationError, errorMessage } from "../domain/errors.js";
+import { FolderBusyError } from "../sources/folder-lock.js";
 import { describeFailure } from "./failure.js";
 import { BATCH_HELP, batchCommand } from "./commands/batch.js";
 import { CHECK_GAMES_HELP, checkGamesCommand } from "./commands/check-games.js";
@@ -83,7 +84,8 @@ export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise
     // Input errors keep their lines (they may carry usage); anything else is one line.
     const message = error instanceof ValidationError ? errorMessage(error) : describeFailure(error);
     full.stderr.write(`playclips ${name}: ${scrubSecrets(message, full.env)}\n`);
-    if (error instanceof ValidationError) return 2;
+    // 2: nothing was done, and trying again as is (or when the other process is done) is the fix.
+    if (error instanceof ValidationError || error instanceof FolderBusyError) return 2;
     // A stack helps whoever debugs playclips, not whoever runs it: only on request.
     if (full.env.PLAYCLIPS_DEBUG && error instanceof Error && error.stack) {
       full.stderr.write(`${scrubSecrets(error.stack, full.env)}\n`);

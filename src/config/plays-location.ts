@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ValidationError } from "../domain/errors.js";
+import { DEFAULT_LOCK_WAIT_MS, type LockOwner } from "../sources/folder-lock.js";
 import type { PlaySource } from "../sources/play-source.js";
 import type { RawConfig } from "./resolve.js";
 
@@ -39,7 +40,7 @@ export function playsLocation(values: RawConfig, cwd: string): PlaysLocation {
 }
 
 /** Opens the plays source; backend modules load only when used, so a file user never loads pg or PGlite. */
-export async function openPlaySource(location: PlaysLocation): Promise<PlaySource> {
+export async function openPlaySource(location: PlaysLocation, notices?: Notices): Promise<PlaySource> {
   switch (location.kind) {
     case "file":
       return (await import("../sources/file.js")).createFilePlaySource({ path: location.path });
@@ -48,6 +49,22 @@ export async function openPlaySource(location: PlaysLocation): Promise<PlaySourc
     case "supabase":
       return (await import("../sources/supabase.js")).createSupabasePlaySource({ url: location.url, serviceKey: location.serviceKey });
     case "embedded":
-      return (await import("../sources/embedded.js")).createEmbeddedPlaySource({ dataDir: location.dataDir });
+      return (await import("../sources/embedded.js")).createEmbeddedPlaySource({
+        dataDir: location.dataDir,
+        onLockWait: notices ? lockWaitNotice(location.dataDir, notices) : undefined,
+      });
   }
+}
+
+/** Where a command says it is waiting: its stderr. */
+export interface Notices {
+  write(text: string): unknown;
+}
+
+/** Says once that the embedded database is busy and this command waits for it. */
+export function lockWaitNotice(dataDir: string, notices: Notices): (owner: LockOwner | null) => void {
+  return (owner) => {
+    const who = owner === null ? "another process" : `process ${owner.pid} on ${owner.host}`;
+    notices.write(`playclips: ${dataDir} is in use by ${who}: waiting up to ${DEFAULT_LOCK_WAIT_MS / 1000} s for it\n`);
+  };
 }

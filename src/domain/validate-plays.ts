@@ -9,7 +9,25 @@ import type { Play, PlayAngle, PlayRejection, RawPlayRow, ValidatedPlays } from 
  */
 export const ROW_ERROR_KEY = "__error";
 
-const KNOWN_COLUMNS = new Set<string>([...PLAY_COLUMNS, ROW_ERROR_KEY]);
+/**
+ * Where a source found the row, as a user would find it there (a CSV's line
+ * counting the header, a JSONL line, a JSON array index). Rejections report
+ * it as `row`; a source without one (a database) gets the row's position in
+ * the game's rows.
+ */
+export const SOURCE_ROW_KEY = "__row";
+
+/** Keys a source adds about a row, which are not columns of the play. */
+export function isSourceAnnotation(key: string): boolean {
+  return key === ROW_ERROR_KEY || key === SOURCE_ROW_KEY;
+}
+
+const KNOWN_COLUMNS = new Set<string>([...PLAY_COLUMNS, ROW_ERROR_KEY, SOURCE_ROW_KEY]);
+
+function sourceRow(raw: RawPlayRow, index: number): number {
+  const row = raw[SOURCE_ROW_KEY];
+  return typeof row === "number" && Number.isInteger(row) && row >= 0 ? row : index + 1;
+}
 
 // Postgres numeric arrives as text ("12.500"); Number() alone would also take
 // "", "0x1f" and "Infinity", which no database writes for a timestamp.
@@ -103,13 +121,14 @@ function checkRow(gameId: string, row: unknown, index: number): Checked {
     return { row: index + 1, id: null, play: null, problems: [`row ${show(row)} is not an object`] };
   }
   const raw = row as RawPlayRow;
+  const at = sourceRow(raw, index);
   const problems: string[] = [];
   const id = idText(raw.id);
   const usableId = id !== null && isSafeId(id) ? id : null;
   const sourceError = raw[ROW_ERROR_KEY];
   // The source already knows the row's cells are unreliable; judging them too would only add noise.
   if (typeof sourceError === "string" && sourceError !== "") {
-    return { row: index + 1, id: usableId, play: null, problems: [sourceError] };
+    return { row: at, id: usableId, play: null, problems: [sourceError] };
   }
 
   if (id === null) problems.push(isBlank(raw.id) ? "id is missing" : `id ${show(raw.id)} is not text or a number`);
@@ -132,7 +151,7 @@ function checkRow(gameId: string, row: unknown, index: number): Checked {
     problems.length === 0 && usableId !== null && angle !== null && start !== null && end !== null
       ? { id: usableId, gameId, angle, start, end, playType, metadata: metadataOf(raw) }
       : null;
-  return { row: index + 1, id: usableId, play, problems };
+  return { row: at, id: usableId, play, problems };
 }
 
 /**

@@ -2,7 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { errorMessage, PlaySourceError } from "../domain/errors.js";
 import type { RawPlayRow } from "../domain/types.js";
-import { ROW_ERROR_KEY } from "../domain/validate-plays.js";
+import { isSourceAnnotation, ROW_ERROR_KEY } from "../domain/validate-plays.js";
+import { DEFAULT_LOCK_WAIT_MS, FolderBusyError, lockFolder, type FolderLock, type LockOwner } from "./folder-lock.js";
 import type { PlaySource } from "./play-source.js";
 import { errorCode, GAMES_QUERY, PLAYS_QUERY, PLAYS_SCHEMA_SQL, quoteIdentifier, SQL_IDENTIFIER, SQLSTATE, toRawPlayRow } from "./plays-sql.js";
 
@@ -42,13 +43,21 @@ function sqlText(value: unknown): string | null {
  * needs no server. The table is created from PLAYS_SCHEMA_SQL (UUID ids, as in
  * production) on first use, and read with the same SQL as a Postgres server.
  *
- * PGlite runs inside this process and keeps no lock on the folder: only one
- * process may open a dataDir at a time, and close() must run before another does.
+ * PGlite runs inside this process and keeps no lock on the folder, and two
+ * processes writing one folder lose rows or damage it; so the folder is
+ * locked (folder-lock.ts) from the first open to close(). Another process
+ * waits up to lockWaitMs, then gets FolderBusyError.
  */
-export function createEmbeddedPlaySource(options: { dataDir: string }): EmbeddedPlaySource {
+export function createEmbeddedPlaySource(options: {
+  dataDir: string;
+  /** How long to wait for another process to let go of the folder (default 10 s). */
+  lockWaitMs?: number;
+  /** Told once when the folder is busy and this source starts waiting. */
+  onLockWait?: (owner: LockOwner | null) => void;
+}): EmbeddedPlaySource {
   const { dataDir } = options;
   const name = `embedded:${dataDir}`;
-  let opening: Promise<PGlite> | null = null;
+  let opening: Promise<{ db: PGlite; lock: FolderLock }> | null = null;
   let closed = false;
 
   function fail(what: string, error: unknown): never {
@@ -60,9 +69,15 @@ export function createEmbeddedPlaySource(options: { dataDir: string }): Embedded
     if (opening === null) {
       const attempt = (async () => {
         await mkdir(dataDir, { recursive: true });
-        const db = await PGlite.create(dataDir);
-        await db.exec(PLAYS_SCHEMA_SQL);
-        return db;
+        const lock = await lockFolder(dataDir, { waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, onWait: options.onLockWait });
+        try {
+          const db = await PGlite.create(dataDir);
+          await db.exec(PLAYS_SCHEMA_SQL);
+          return { db, lock };
+        } catch (error) {
+          await lock.release();
+          throw error;
+        }
       })();
       opening = attempt;
       // A failed open is not remembered, so the next call tries again.
@@ -71,9 +86,10 @@ export function createEmbeddedPlaySource(options: { dataDir: string }): Embedded
       });
     }
     try {
-      return await opening;
+      return (await opening).db;
     } catch (error) {
-      return fail(`open the embedded database in ${dataDir} (is another playclips process using it?)`, error);
+      if (error instanceof FolderBusyError) throw error;
+      return fail(`open the embedded database in ${dataDir}`, error);
     }
   }
 
@@ -85,7 +101,7 @@ export function createEmbeddedPlaySource(options: { dataDir: string }): Embedded
   }
 
   async function upsert(tx: Transaction, row: RawPlayRow): Promise<boolean> {
-    const columns = Object.keys(row).filter((key) => key !== ROW_ERROR_KEY && row[key] !== undefined);
+    const columns = Object.keys(row).filter((key) => !isSourceAnnotation(key) && row[key] !== undefined);
     const quoted = columns.map(quoteIdentifier);
     const sql =
       `INSERT INTO plays (${quoted.join(", ")}) VALUES (${quoted.map((_, i) => `$${i + 1}`).join(", ")}) ` +
@@ -106,7 +122,7 @@ export function createEmbeddedPlaySource(options: { dataDir: string }): Embedded
       const sourceError = data[ROW_ERROR_KEY];
       if (typeof sourceError === "string" && sourceError !== "") return result.rejected.push({ row, reason: sourceError });
       if (isBlank(data.id)) return result.rejected.push({ row, reason: "id is missing" });
-      for (const key of Object.keys(data)) if (key !== ROW_ERROR_KEY && data[key] !== undefined) keys.add(key);
+      for (const key of Object.keys(data)) if (!isSourceAnnotation(key) && data[key] !== undefined) keys.add(key);
       accepted.push({ row, data });
     });
     const badKeys = [...keys].filter((key) => !SQL_IDENTIFIER.test(key));
@@ -174,7 +190,14 @@ export function createEmbeddedPlaySource(options: { dataDir: string }): Embedded
       closed = true;
       const pending = opening;
       opening = null;
-      if (pending !== null) await (await pending.catch(() => null))?.close();
+      const opened = pending === null ? null : await pending.catch(() => null);
+      if (opened === null) return;
+      // The lock goes only after PGlite has flushed and closed the folder.
+      try {
+        await opened.db.close();
+      } finally {
+        await opened.lock.release();
+      }
     },
   };
 }

@@ -5,7 +5,16 @@ import type { PlaySource } from "../../src/sources/play-source.js";
 
 export type PlaySourceFactory = (
   rows: RawPlayRow[],
-) => Promise<{ source: PlaySource; cleanup: () => Promise<void> }>;
+) => Promise<{
+  source: PlaySource;
+  cleanup: () => Promise<void>;
+  /**
+   * Where a user finds rows[index] in this source (a file's line or array
+   * index). Without it, rows are numbered in the order the source returns them
+   * (a database: ORDER BY start_timestamp, id).
+   */
+  rowOf?: (index: number) => number;
+}>;
 
 // Rows hold only what a typed table (text ids and angle, numeric timestamps,
 // text play_type) can store, so a database source can pass every case.
@@ -21,10 +30,10 @@ const ids = (rows: RawPlayRow[]): string[] => rows.map((row) => String(row.id));
  * Number()/String() or validatePlayRows rather than comparing raw values.
  */
 export function describePlaySourceContract(name: string, factory: PlaySourceFactory): void {
-  async function withSource(rows: RawPlayRow[], check: (source: PlaySource) => Promise<void>): Promise<void> {
-    const { source, cleanup } = await factory(rows);
+  async function withSource(rows: RawPlayRow[], check: (source: PlaySource, rowOf?: (index: number) => number) => Promise<void>): Promise<void> {
+    const { source, cleanup, rowOf } = await factory(rows);
     try {
-      await check(source);
+      await check(source, rowOf);
     } finally {
       await cleanup();
     }
@@ -107,7 +116,7 @@ export function describePlaySourceContract(name: string, factory: PlaySourceFact
         play("bad/id", "g1", 50, 52),
         play("good2", "g1", 60, 62, { play_type: "" }),
       ];
-      await withSource(rows, async (source) => {
+      await withSource(rows, async (source, rowOf) => {
         const fetched = await source.fetchPlays("g1");
         expect(fetched).toHaveLength(rows.length);
         const { plays, rejected } = validatePlayRows("g1", fetched);
@@ -124,8 +133,12 @@ export function describePlaySourceContract(name: string, factory: PlaySourceFact
         expect(reasons.negative).toContain("start_timestamp -1 is negative");
         expect(reasons.sideways).toContain('angle "UP" is not LEFT or RIGHT');
         expect(reasons["(none)"]).toContain('"bad/id"');
-        // Row numbers follow the order the source returned, which is by start.
-        for (const r of rejected) expect(String(fetched[r.row - 1]?.id)).toBe(r.playId ?? "bad/id");
+        // A rejection names the row where a user finds it in the source; without a place, the order the source returned.
+        for (const r of rejected) {
+          const id = r.playId ?? "bad/id";
+          const expected = rowOf ? rowOf(rows.findIndex((row) => row.id === id)) : fetched.findIndex((row) => String(row.id) === id) + 1;
+          expect(r.row, id).toBe(expected);
+        }
       });
     });
   });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PlaySourceError } from "../../src/domain/errors.js";
 import type { RawPlayRow } from "../../src/domain/types.js";
 import { validatePlayRows } from "../../src/domain/validate-plays.js";
-import { csvRecords, parseCsv } from "../../src/sources/csv.js";
+import { csvRecords } from "../../src/sources/csv.js";
 import { createFilePlaySource } from "../../src/sources/file.js";
 import { describePlaySourceContract } from "../contract/play-source.contract.js";
 
@@ -26,62 +26,65 @@ const writers: Record<string, (rows: RawPlayRow[]) => string> = {
   json: (rows) => JSON.stringify(rows),
   jsonl: (rows) => rows.map((row) => JSON.stringify(row)).join("\n") + "\n",
 };
+// Where rows[i] is found: the CSV line after the header, the JSON array index, the JSONL line.
+const rowOf: Record<string, (index: number) => number> = { csv: (i) => i + 2, json: (i) => i, jsonl: (i) => i + 1 };
 
 for (const [ext, write] of Object.entries(writers)) {
   describePlaySourceContract(`file (.${ext})`, async (rows) => {
     const dir = await mkdtemp(join(tmpdir(), "playclips-file-"));
     const path = join(dir, `plays.${ext}`);
     await writeFile(path, write(rows));
-    return { source: createFilePlaySource({ path }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+    return { source: createFilePlaySource({ path }), cleanup: () => rm(dir, { recursive: true, force: true }), rowOf: rowOf[ext] };
   });
 }
 
-describe("parseCsv", () => {
-  it("reads quotes, doubled quotes, embedded commas and newlines, CRLF and a BOM", () => {
+const cellsOf = (rows: RawPlayRow[]): unknown[][] => rows.map((row) => Object.entries(row).filter(([k]) => k !== "__row").map(([, v]) => v));
+
+describe("csvRows (csv-parse, streamed)", () => {
+  it("reads quotes, doubled quotes, embedded commas and newlines, CRLF and a BOM, with each row's first line", async () => {
     const text = '\uFEFFid,note\r\n1,"a, b"\r\n2,"say ""hi""\nthen go"\r\n3,plain\r\n';
-    const { header, rows, lines } = parseCsv(text);
-    expect(header).toEqual(["id", "note"]);
+    const rows = await csvRecords(text);
     expect(rows).toEqual([
-      ["1", "a, b"],
-      ["2", 'say "hi"\nthen go'],
-      ["3", "plain"],
+      { __row: 2, id: "1", note: "a, b" },
+      { __row: 3, id: "2", note: 'say "hi"\nthen go' },
+      { __row: 5, id: "3", note: "plain" },
     ]);
-    expect(lines).toEqual([2, 3, 5]);
   });
 
-  it("handles a missing trailing newline, blank lines, empty and quoted-empty cells", () => {
-    expect(parseCsv("a,b\n\n1,\n\"\",2").rows).toEqual([
-      ["1", ""],
-      ["", "2"],
+  it("handles mixed line ends, a missing trailing newline, blank lines, empty and quoted-empty cells", async () => {
+    const rows = await csvRecords('a,b\r\n\n1,\n"",2\r3,x');
+    expect(cellsOf(rows)).toEqual([
+      ["1", null],
+      [null, "2"],
+      ["3", "x"],
     ]);
-    expect(parseCsv("")).toEqual({ header: [], rows: [], lines: [] });
+    expect(rows.map((row) => row.__row)).toEqual([3, 4, 5]);
   });
 
-  it("names the line of an unterminated quote", () => {
-    expect(() => parseCsv('id,note\n1,ok\n2,"never closed\n3,x\n', "file:p.csv")).toThrow(
-      /\[file:p\.csv\] unterminated quoted field starting on line 3/,
+  it("names the line of an unterminated quote", async () => {
+    await expect(csvRecords('id,note\n1,ok\n2,"never closed\n3,x\n', "file:p.csv")).rejects.toThrow(
+      /\[file:p\.csv\] unterminated quoted field in the row starting on line 3/,
     );
   });
-});
 
-describe("csvRecords", () => {
-  it("keys cells by trimmed header names and turns empty cells into null", () => {
-    expect(csvRecords(" id , play_type ,note\np1,,x\n")).toEqual([{ id: "p1", play_type: null, note: "x" }]);
+  it("keys cells by trimmed header names and turns empty cells into null", async () => {
+    expect(await csvRecords(" id , play_type ,note\np1,,x\n")).toEqual([{ __row: 2, id: "p1", play_type: null, note: "x" }]);
   });
 
-  it("marks ragged rows so validation rejects them", () => {
-    const text = "id,game_id,angle,start_timestamp,end_timestamp\np1,g1,LEFT,1,2\np2,g1,LEFT,3\np3,g1,LEFT,5,6,extra\n";
-    const { plays, rejected } = validatePlayRows("g1", csvRecords(text));
+  it("marks ragged rows so validation rejects them, at their line", async () => {
+    const text = "id,game_id,angle,start_timestamp,end_timestamp\np1,g1,LEFT,1,2\np2,g1,LEFT,3\n\np3,g1,LEFT,5,6,extra\n";
+    const { plays, rejected } = validatePlayRows("g1", await csvRecords(text));
     expect(plays.map((p) => p.id)).toEqual(["p1"]);
     expect(rejected).toEqual([
-      { row: 2, playId: "p2", reason: "row has 4 cells, header has 5 (line 3)" },
-      { row: 3, playId: "p3", reason: "row has 6 cells, header has 5 (line 4)" },
+      { row: 3, playId: "p2", reason: "row has 4 cells, header has 5 (line 3)" },
+      { row: 5, playId: "p3", reason: "row has 6 cells, header has 5 (line 5)" },
     ]);
   });
 
-  it("refuses a header with an empty or repeated column name", () => {
-    expect(() => csvRecords("id,,x\n")).toThrow(/header column 2 has no name/);
-    expect(() => csvRecords("id,a,a\n")).toThrow(/"a" appears twice/);
+  it("refuses a missing header, or one with an empty or repeated column name", async () => {
+    await expect(csvRecords("")).rejects.toThrow(/no header row/);
+    await expect(csvRecords("id,,x\n")).rejects.toThrow(/header column 2 has no name/);
+    await expect(csvRecords("id,a,a\n")).rejects.toThrow(/"a" appears twice/);
   });
 });
 
@@ -115,7 +118,7 @@ describe("createFilePlaySource", () => {
     const source = await sourceFor("p.csv", `${header}p1,g1,LEFT,1,2,drive,x\np2,g1,LEFT,3,4,drive,a,b\n`);
     const { plays, rejected } = validatePlayRows("g1", await source.fetchPlays("g1"));
     expect(plays.map((p) => p.id)).toEqual(["p1"]);
-    expect(rejected).toEqual([{ row: 2, playId: "p2", reason: "row has 8 cells, header has 7 (line 3)" }]);
+    expect(rejected).toEqual([{ row: 3, playId: "p2", reason: "row has 8 cells, header has 7 (line 3)" }]);
   });
 
   it("reports a bad JSONL line with its number and the JSON error", async () => {
@@ -125,8 +128,8 @@ describe("createFilePlaySource", () => {
     const { plays, rejected } = validatePlayRows("g1", await source.fetchPlays("g1"));
     expect(plays.map((p) => p.id)).toEqual(["p1", "p2"]);
     expect(rejected.map((r) => [r.row, r.playId])).toEqual([
-      [3, null],
-      [4, null],
+      [2, null],
+      [5, null],
     ]);
     expect(rejected[0]?.reason).toMatch(/^line 2 is not valid JSON: .+/);
     expect(rejected[1]?.reason).toBe("line 5 is not a JSON object");
@@ -137,7 +140,10 @@ describe("createFilePlaySource", () => {
     const source = await sourceFor("p.json", JSON.stringify({ plays: [{ id: "a", game_id: 7, start_timestamp: "2" }, "oops"] }));
     expect(await source.listGames()).toEqual(["7"]);
     const rows = await source.fetchPlays("7");
-    expect(rows).toEqual([{ id: "a", game_id: 7, start_timestamp: "2" }, { __error: "play 2 in the JSON array is not an object" }]);
+    expect(rows).toEqual([
+      { id: "a", game_id: 7, start_timestamp: "2", __row: 0 },
+      { __error: "play 1 in the JSON array (counted from 0) is not an object", __row: 1 },
+    ]);
   });
 
   it("puts rows without a numeric start last, keeping their order", async () => {
@@ -171,6 +177,6 @@ describe("createFilePlaySource", () => {
 
   it("fails with the line number on an unterminated CSV quote", async () => {
     const source = await sourceFor("p.csv", `${header}a,g1,LEFT,1,2,,"open\n`);
-    await expect(source.fetchPlays("g1")).rejects.toThrow(/unterminated quoted field starting on line 2/);
+    await expect(source.fetchPlays("g1")).rejects.toThrow(/unterminated quoted field in the row starting on line 2/);
   });
 });

@@ -134,7 +134,7 @@ function gameList(raw: unknown, log: (message: string) => void): GameId[] {
 }
 
 async function viaLocal(games: GameId[], settings: Settings, io: CommandIo): Promise<BatchReport> {
-  const pipeline = await openPipeline(settings, io.cwd);
+  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
   try {
     const batch = await runBatch(games, pipeline, { gameConcurrency: settings.limits.gameConcurrency, signal: io.signal });
     const { completed_games, failed_games, pending_games, total_time } = batch;

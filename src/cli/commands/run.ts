@@ -35,7 +35,7 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
   if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
   if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
 
-  const pipeline = await openPipeline(settings, io.cwd);
+  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
   const { plays } = pipeline.backends;
   let batch: BatchResult;
   try {

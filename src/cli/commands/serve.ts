@@ -59,7 +59,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
 
   // Aborted only when the grace period runs out, so ffmpeg children do not outlive the server.
   const abandon = new AbortController();
-  const pipeline = await openPipeline(settings, io.cwd);
+  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
   const run: RunOptions = {
     reuse: values.force !== true,
     signal: abandon.signal,

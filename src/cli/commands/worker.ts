@@ -50,7 +50,7 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
   const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} worker ${workerId}: ${scrub(message)}\n`);
 
   // One context for the worker's life: backends are opened once, and clips of all its games share one ffmpeg pool.
-  const pipeline = await openPipeline(settings, io.cwd);
+  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
   const gameConcurrency = settings.limits.gameConcurrency;
   const onEvent: RunOptions["onEvent"] = (event) => {
     if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
