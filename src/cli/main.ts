@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { ValidationError, errorMessage } from "../domain/errors.js";
 import { FolderBusyError } from "../sources/folder-lock.js";
 import { describeFailure } from "./failure.js";
