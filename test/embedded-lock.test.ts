@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -47,6 +47,7 @@ describe("one writer per embedded database", () => {
 
   it("a process that finds the database held waits, then exits 2 naming the holder", async () => {
     const file = await playsFile("c.csv", 10);
+    await mkdir(join(dir, "held"));
     const held = await lockFolder(join(dir, "held"), { waitMs: 0 });
     try {
       const started = Date.now();
