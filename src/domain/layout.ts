@@ -72,3 +72,7 @@ export function reportThumbsPrefix(gameId: string): string {
 export function reportThumbKey(gameId: string, name: string): string {
   return `${reportThumbsPrefix(gameId)}${name}`;
 }
+
+export function rejectedPlaysKey(gameId: string): string {
+  return `${gamePrefix(gameId)}rejected_plays.jsonl`;
+}

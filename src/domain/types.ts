@@ -26,7 +26,12 @@ export interface Play {
 
 /** A row that failed validation: recorded in the manifest, never a crash. */
 export interface PlayRejection {
-  /** 1-based position of the row in the source's order for this game. */
+  /**
+   * Where the row is in its source, as a user finds it there: a CSV's line
+   * (the header is line 1), a JSONL line, a JSON array index (from 0); for a
+   * database, the row's 1-based position in the game's rows ordered by
+   * start_timestamp, id.
+   */
   row: number;
   /** The row's id as given, when it had a usable one. */
   playId: string | null;
@@ -152,7 +157,10 @@ export interface GameManifest {
   };
   split: { ratio: number; seed: string; format: JsonlFormat };
   cameras: CameraRecord[];
+  /** The first REJECTIONS_IN_MANIFEST rejections; counts.rejectedPlays has their number. */
   rejectedPlays: PlayRejection[];
+  /** When there are more: every rejection, one JSON object a line (games/{id}/rejected_plays.jsonl). */
+  rejectedPlaysFile?: string | null;
   /** Every valid play; absent in manifests written before it was recorded. */
   plays?: PlaySummary[];
   clips: ClipRecord[];

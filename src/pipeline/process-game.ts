@@ -9,6 +9,7 @@ import { buildDataset, datasetUris, playSummary, removeDataset, writeDataset } f
 import { gameResult, readManifest, writeManifest } from "./manifest.js";
 import { createPool } from "./pool.js";
 import { planClips } from "./plan.js";
+import { manifestRejections } from "./rejections.js";
 
 // Cameras of one game are opened two at a time: enough to keep the clip pool
 // busy at a camera's tail, without holding four full downloads on disk at once.
@@ -88,6 +89,7 @@ async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Prom
   const { split, format } = pipeline.dataset;
   const dataset = game.status === "failed" ? null : buildDataset(pipeline.dataset, output, game.validated.plays, game.clips);
   const rejected: PlayRejection[] = game.validated.rejected;
+  const listed = await manifestRejections(output, game.gameId, rejected);
   const finishedAt = new Date();
   const clipsOk = game.clips.filter((c) => c.status === "ok").length;
   const manifest: GameManifest = {
@@ -116,7 +118,8 @@ async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Prom
     },
     split: { ratio: split.ratio, seed: split.seed, format },
     cameras: game.cameras,
-    rejectedPlays: rejected,
+    rejectedPlays: listed.rejectedPlays,
+    rejectedPlaysFile: listed.rejectedPlaysFile,
     plays: game.validated.plays.map((play) => playSummary(pipeline.dataset, play)),
     clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     assignments: dataset?.assignments ?? {},
