@@ -10,6 +10,7 @@ import type { BatchReport } from "../src/cli/commands/batch.js";
 import { waitForGames } from "../src/orchestration/wait.js";
 import { processGame } from "../src/pipeline/process-game.js";
 import { wrapStore } from "../src/stores/object-store.js";
+import { until } from "./helpers/cli.js";
 import { createWorkspace, type Workspace } from "./helpers/pipeline.js";
 import { startTestPostgres, type TestPostgres } from "./helpers/postgres.js";
 
@@ -100,16 +101,6 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
     });
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, logs: () => string = () => "", timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function stop(child: Child): Promise<number | null> {
