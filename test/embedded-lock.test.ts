@@ -66,8 +66,10 @@ describe("one writer per embedded database", () => {
     const big = await playsFile("big.csv", 20_000);
     const victim = startCli(["db", "import", big, "--db", "killed"], { cwd: dir });
     const lockPath = join(dir, "killed", LOCK_FILE);
-    await until("the import to hold the lock", () => access(lockPath).then(() => true, () => undefined), victim.log, 120_000);
-    const owner = JSON.parse(await readFile(lockPath, "utf8")) as { pid: number };
+    // The lock is created empty and then written: wait until it names its holder.
+    const holder = (): Promise<{ pid: number } | undefined> =>
+      readFile(lockPath, "utf8").then((text) => (text === "" ? undefined : (JSON.parse(text) as { pid: number })), () => undefined);
+    const owner = await until("the import to hold the lock", holder, victim.log, 120_000);
     expect(owner.pid).toBe(victim.proc.pid);
     victim.proc.kill("SIGKILL");
     await victim.exited;
