@@ -11,6 +11,8 @@ export interface GameLayout {
   readonly training: string;
   readonly validation: string;
   readonly manifest: string;
+  /** Every rejected play, when there are more than the manifest lists. */
+  readonly rejectedPlays: string;
   /** The HTML report (playclips report) and the folder of its thumbnails. */
   readonly report: string;
   readonly reportThumbs: string;
@@ -28,6 +30,7 @@ export function gameLayout(gameId: GameId): GameLayout {
     training: `${prefix}training_data.jsonl`,
     validation: `${prefix}validation_data.jsonl`,
     manifest: `${prefix}manifest.json`,
+    rejectedPlays: `${prefix}rejected_plays.jsonl`,
     report: `${prefix}report/index.html`,
     reportThumbs: `${prefix}report/thumbs/`,
     video: (camera) => `Games/${gameId}/${camera}.mp4`,
@@ -71,8 +74,4 @@ export function reportThumbsPrefix(gameId: string): string {
 
 export function reportThumbKey(gameId: string, name: string): string {
   return `${reportThumbsPrefix(gameId)}${name}`;
-}
-
-export function rejectedPlaysKey(gameId: string): string {
-  return `${gamePrefix(gameId)}rejected_plays.jsonl`;
 }

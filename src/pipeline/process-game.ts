@@ -89,7 +89,7 @@ async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Prom
   const { split, format } = pipeline.dataset;
   const dataset = game.status === "failed" ? null : buildDataset(pipeline.dataset, output, game.validated.plays, game.clips);
   const rejected: PlayRejection[] = game.validated.rejected;
-  const listed = await manifestRejections(output, game.gameId, rejected);
+  const listed = await manifestRejections(output, game.layout, rejected);
   const finishedAt = new Date();
   const clipsOk = game.clips.filter((c) => c.status === "ok").length;
   const manifest: GameManifest = {

@@ -1,4 +1,4 @@
-import { rejectedPlaysKey } from "../domain/layout.js";
+import type { GameLayout } from "../domain/layout.js";
 import type { PlayRejection } from "../domain/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
 
@@ -17,11 +17,11 @@ export const REJECTIONS_IN_MANIFEST = 100;
  */
 export async function manifestRejections(
   output: ObjectStore,
-  gameId: string,
+  layout: GameLayout,
   rejected: PlayRejection[],
 ): Promise<{ rejectedPlays: PlayRejection[]; rejectedPlaysFile: string | null }> {
   if (rejected.length <= REJECTIONS_IN_MANIFEST) return { rejectedPlays: rejected, rejectedPlaysFile: null };
-  const key = rejectedPlaysKey(gameId);
+  const key = layout.rejectedPlays;
   const lines = rejected.map((r) => JSON.stringify(r)).join("\n");
   await output.write(key, `${lines}\n`, { contentType: "application/x-ndjson" });
   return { rejectedPlays: rejected.slice(0, REJECTIONS_IN_MANIFEST), rejectedPlaysFile: output.uri(key) };
