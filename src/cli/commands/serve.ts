@@ -90,10 +90,8 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     await pipeline.backends.plays.close?.();
     throw error;
   }
-  // Tests and wrappers read the port from this line when they pass --port 0.
-  log(`listening on http://${host}:${server.port}${token ? " (bearer token required)" : ""}${bind.why ? ` (${bind.why})` : ""}`);
-
-  const signalled = await new Promise<NodeJS.Signals>((resolve) => {
+  // Handlers first: whoever reads the listening line may signal at once.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
@@ -103,6 +101,9 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     process.on("SIGINT", onSignal);
     io.signal?.addEventListener("abort", () => onSignal("SIGTERM"), { once: true });
   });
+  // Tests and wrappers read the port from this line when they pass --port 0.
+  log(`listening on http://${host}:${server.port}${token ? " (bearer token required)" : ""}${bind.why ? ` (${bind.why})` : ""}`);
+  const signalled = await stopSignal;
   const running = handler.inFlight();
   log(`${signalled}: refusing new games, waiting up to ${graceMs / 1000}s for ${running} running`);
   await server.close(graceMs);

@@ -89,9 +89,10 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
     },
     { concurrency: gameConcurrency },
   );
+  // Handlers first: whoever reads this line may signal at once.
+  const stopping = stopRequested(io.signal);
   log(`waiting for games, ${gameConcurrency} at once`);
-
-  await stopRequested(io.signal);
+  await stopping;
   log(`stopping: no new games; waiting up to ${graceMs / 1000}s for ${running.size} running`);
   await queue.stop({ graceMs });
   abandon.abort();
