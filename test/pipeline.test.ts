@@ -126,9 +126,18 @@ describe("processGame", () => {
     expect(m.clips.find((c) => c.camera === "NEAR_RIGHT")?.reason).toMatch(/not a readable video/);
   });
 
-  it("records a clip that times out as failed", async () => {
+  it("records a clip that times out as failed; the failed rerun keeps the dataset unless told to discard it", async () => {
+    const kept = await readFile(join(ws.out, trainingKey("g1")), "utf8");
     const result = await processGame("g1", await ws.pipeline({ limits: { clipTimeoutMs: 1 } }), { reuse: false });
     expect(result.successful_clips).toBe(0);
+    expect(result.status).toBe("failed");
+    expect(await readFile(join(ws.out, trainingKey("g1")), "utf8")).toBe(kept);
+    expect((await manifestOf("g1")).status).not.toBe("failed");
+    const status = await readGameStatus((await ws.pipeline()).backends.output, "g1");
+    expect(status).toMatchObject({ state: "complete", attempt: { state: "failed" } });
+    expect(status.attempt?.reason).toMatch(/no clip could be cut/);
+
+    await processGame("g1", await ws.pipeline({ limits: { clipTimeoutMs: 1 } }), { reuse: false, discardDatasetOnFailure: true });
     const m = await manifestOf("g1");
     expect(m.clips.filter((c) => c.playId !== "p4").every((c) => /timed out/.test(c.reason ?? ""))).toBe(true);
     expect(m.status).toBe("failed");

@@ -63,3 +63,34 @@ export function errorMessage(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" ? code : error.name;
 }
+
+/**
+ * A run was cancelled (shutdown grace over, SIGTERM, a queue job expired, its
+ * lease taken over): nothing of it is published after this. Entry points map
+ * it to their answer (HTTP 503, a job handed back); it is never a game result.
+ */
+export class RunCancelledError extends PlayclipsError {
+  constructor(
+    readonly gameId: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super("run", `game ${gameId}: run cancelled (${reason}); nothing of it was published after that`, options);
+    this.name = "RunCancelledError";
+  }
+}
+
+/** Another live run holds the game's lease (its heartbeat is fresh): this one did not start. */
+export class GameBusyError extends PlayclipsError {
+  constructor(
+    readonly gameId: string,
+    readonly runId: string,
+    readonly heartbeatAgeMs: number,
+  ) {
+    super(
+      "run",
+      `game ${gameId} is already being processed by run ${runId} (last heartbeat ${Math.round(heartbeatAgeMs / 1000)} s ago): wait for it, or retry once its heartbeat is stale`,
+    );
+    this.name = "GameBusyError";
+  }
+}

@@ -14,7 +14,7 @@ export function isUuid(id: string): boolean {
 }
 
 /** Throws a ValidationError naming the kind of id when it cannot become a path segment. */
-export function assertSafeId(kind: "game id" | "play id", id: string): string {
+export function assertSafeId(kind: "game id" | "play id" | "run id", id: string): string {
   if (!isSafeId(id)) {
     throw new ValidationError(
       `${kind} ${JSON.stringify(id)} is not usable as a path: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'`,

@@ -75,3 +75,13 @@ export function reportThumbsPrefix(gameId: string): string {
 export function reportThumbKey(gameId: string, name: string): string {
   return `${reportThumbsPrefix(gameId)}${name}`;
 }
+
+/** The small status object pollers read (docs/manifest-and-reruns.md); also the game's run lease. */
+export function statusKey(gameId: string): string {
+  return `${gamePrefix(gameId)}status.json`;
+}
+
+/** A run's own, never-replaced copy of one of its outputs: manifest.json, the JSONL files, progress.json. */
+export function runFileKey(gameId: string, runId: string, name: "manifest.json" | "training_data.jsonl" | "validation_data.jsonl" | "progress.json"): string {
+  return `${gamePrefix(gameId)}runs/${assertSafeId("run id", runId)}/${name}`;
+}

@@ -136,6 +136,8 @@ export interface PlaySummary {
 export interface GameManifest {
   version: 1;
   gameId: string;
+  /** The run that wrote it (absent in manifests older than the commit protocol). */
+  runId?: string;
   /** complete: every valid play's clips are ok; partial: some clip failed or a row was rejected; failed: no dataset. */
   status: GameStatus;
   reason: string | null;

@@ -89,6 +89,15 @@ export async function waitForGames(store: ObjectStore, gameIds: string[], option
 }
 
 function settledState(report: GameStatusReport, since: number | undefined): Settled | null {
+  // With a status object, the latest attempt says whether this batch's run ended, and how.
+  if (since !== undefined && report.attempt !== undefined) {
+    const attempt = report.attempt;
+    if (!attempt?.finished_at || !(Date.parse(attempt.finished_at) >= since)) return null;
+    if (attempt.state === "done") return { state: "complete" };
+    // A failed rerun that kept an earlier dataset still failed: this batch got no new data.
+    if (attempt.state === "failed") return { state: "failed", reason: attempt.reason ?? report.reason ?? "failed" };
+    return null;
+  }
   if (report.state === "pending") return null;
   // A result from before this batch is stale: the game is being (re)run and will be rewritten.
   if (since !== undefined) {

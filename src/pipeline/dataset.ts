@@ -1,4 +1,3 @@
-import { StoreError } from "../domain/errors.js";
 import { datasetJsonl, renderTemplate, templateFields, type DatasetClip } from "../domain/jsonl.js";
 import type { GameLayout } from "../domain/layout.js";
 import { camerasForAngle } from "../domain/angles.js";
@@ -63,26 +62,7 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Publishes both files; validation goes last since both together mark the game complete. */
-export async function writeDataset(output: ObjectStore, layout: GameLayout, files: DatasetFiles): Promise<{ training: string; validation: string }> {
-  const contentType = "application/jsonl";
-  await output.write(layout.training, files.training, { contentType });
-  await output.write(layout.validation, files.validation, { contentType });
-  return datasetUris(output, layout);
-}
-
 /** Where the game's two JSONL files are, as the manifest and the result name them. */
 export function datasetUris(output: Pick<ObjectStore, "uri">, layout: GameLayout): { training: string; validation: string } {
   return { training: output.uri(layout.training), validation: output.uri(layout.validation) };
-}
-
-/** A failed game must not look complete to a poller that only checks the JSONL files. */
-export async function removeDataset(output: ObjectStore, layout: GameLayout): Promise<void> {
-  const keys = [layout.validation, layout.training];
-  if (!output.delete) {
-    // Without delete an earlier run's files would stay and read as complete: refuse loudly instead.
-    if ((await Promise.all(keys.map((key) => output.stat(key)))).every((info) => info === null)) return;
-    throw new StoreError(output.name, "io", `cannot remove the earlier dataset of game ${layout.gameId}: this store cannot delete`);
-  }
-  for (const key of keys) await output.delete(key);
 }

@@ -1,7 +1,7 @@
 import { text } from "node:stream/consumers";
 import { errorMessage, StoreError } from "../domain/errors.js";
 import { manifestKey } from "../domain/layout.js";
-import type { ClipRecord, GameManifest, GameResult } from "../domain/types.js";
+import type { CameraRecord, ClipRecord, GameManifest, GameResult, ValidatedPlays } from "../domain/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
 
 export type ManifestRead =
@@ -13,8 +13,7 @@ export type ManifestRead =
  * Reads a game's manifest from the store. The file comes from storage, so it
  * is checked before use: a torn or foreign file is reported, never trusted.
  */
-export async function readManifest(store: ObjectStore, gameId: string): Promise<ManifestRead> {
-  const key = manifestKey(gameId);
+export async function readManifest(store: ObjectStore, gameId: string, key = manifestKey(gameId)): Promise<ManifestRead> {
   let body: string;
   try {
     body = await text(await store.read(key));
@@ -46,10 +45,8 @@ function manifestProblem(value: unknown, gameId: string): string | null {
   return null;
 }
 
-export async function writeManifest(store: ObjectStore, manifest: GameManifest): Promise<string> {
-  const key = manifestKey(manifest.gameId);
-  await store.write(key, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: "application/json" });
-  return store.uri(key);
+export function serializeManifest(manifest: GameManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /** The response shape of the original's process_game, from a manifest. */
@@ -66,5 +63,65 @@ export function gameResult(manifest: GameManifest, manifestUri: string): GameRes
     jsonl_files: manifest.outputs,
     manifest: manifestUri,
     elapsed_ms: manifest.timings.totalMs,
+  };
+}
+
+/** What a finished run knows about its game; everything the manifest records. */
+export interface FinishedRun {
+  gameId: string;
+  runId: string;
+  startedAt: Date;
+  fetchPlaysMs: number;
+  rows: number;
+  validated: ValidatedPlays;
+  status: GameManifest["status"];
+  reason: string | null;
+  cameras: CameraRecord[];
+  clips: ClipRecord[];
+  clipsMs?: number;
+}
+
+export function buildManifest(
+  game: FinishedRun,
+  settings: {
+    split: GameManifest["split"];
+    lines: { trainingLines: number; validationLines: number; assignments: GameManifest["assignments"] } | null;
+    outputs: GameManifest["outputs"];
+    plays: GameManifest["plays"];
+    /** The rejections the manifest lists, and the side file with all of them when there are many. */
+    listed: { rejectedPlays: GameManifest["rejectedPlays"]; rejectedPlaysFile: string | null };
+  },
+): GameManifest {
+  const finishedAt = new Date();
+  const clipsOk = game.clips.filter((c) => c.status === "ok").length;
+  return {
+    version: 1,
+    gameId: game.gameId,
+    runId: game.runId,
+    status: game.status,
+    reason: game.reason,
+    startedAt: game.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    timings: { fetchPlaysMs: game.fetchPlaysMs, clipsMs: game.clipsMs ?? 0, totalMs: finishedAt.getTime() - game.startedAt.getTime() },
+    counts: {
+      rows: game.rows,
+      validPlays: game.validated.plays.length,
+      rejectedPlays: game.validated.rejected.length,
+      clipsPlanned: game.clips.length,
+      clipsOk,
+      clipsFailed: game.clips.length - clipsOk,
+      clipsReused: game.clips.filter((c) => c.reused).length,
+      uploadRetries: game.clips.reduce((sum, c) => sum + (c.uploadRetries ?? 0), 0),
+      trainingLines: settings.lines?.trainingLines ?? 0,
+      validationLines: settings.lines?.validationLines ?? 0,
+    },
+    split: settings.split,
+    cameras: game.cameras,
+    rejectedPlays: settings.listed.rejectedPlays,
+    rejectedPlaysFile: settings.listed.rejectedPlaysFile,
+    plays: settings.plays,
+    clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    assignments: settings.lines?.assignments ?? {},
+    outputs: settings.outputs,
   };
 }

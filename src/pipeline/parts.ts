@@ -80,6 +80,11 @@ export interface Pipeline {
 export interface RunOptions {
   /** Keep good clips of an earlier run (default true); false re-cuts everything. */
   reuse?: boolean;
+  /** Cancels the run: nothing of it is published afterwards (RunCancelledError). */
   signal?: AbortSignal;
   onEvent?: (event: PipelineEvent) => void;
+  /** How a run holds its game (docs/manifest-and-reruns.md); default stale after 2 min, a heartbeat every quarter of that. */
+  lease?: { staleAfterMs?: number; heartbeatMs?: number; now?: () => number };
+  /** A failed run removes the game's published dataset instead of keeping it (run --discard-on-failure). */
+  discardDatasetOnFailure?: boolean;
 }

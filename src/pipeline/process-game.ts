@@ -1,15 +1,18 @@
 import { parseGameId } from "../domain/ids.js";
 import { unknownTemplateNames } from "../domain/jsonl.js";
 import { gameLayout, type GameLayout } from "../domain/layout.js";
-import type { CameraRecord, ClipRecord, GameManifest, GameResult, PlayRejection, ValidatedPlays } from "../domain/types.js";
+import type { ClipRecord, GameResult, ValidatedPlays } from "../domain/types.js";
 import { validatePlayRows } from "../domain/validate-plays.js";
-import type { Pipeline, RunOptions } from "./parts.js";
+import { commitRun, finishDeadPublish } from "./commit.js";
 import { cutCamera } from "./cut-camera.js";
-import { buildDataset, datasetUris, playSummary, removeDataset, writeDataset } from "./dataset.js";
-import { gameResult, readManifest, writeManifest } from "./manifest.js";
+import { buildDataset, datasetUris, playSummary } from "./dataset.js";
+import { buildManifest, gameResult, readManifest, type FinishedRun } from "./manifest.js";
+import type { Pipeline, RunOptions } from "./parts.js";
 import { createPool } from "./pool.js";
 import { planClips } from "./plan.js";
 import { manifestRejections } from "./rejections.js";
+import { readProgress } from "./progress.js";
+import { openRunScope, type RunScope } from "./run-scope.js";
 
 // Cameras of one game are opened two at a time: enough to keep the clip pool
 // busy at a camera's tail, without holding four full downloads on disk at once.
@@ -17,38 +20,55 @@ const CAMERAS_AT_ONCE = 2;
 
 /**
  * Turns one game's plays and camera videos into clips, a manifest and the two
- * JSONL files. Bad rows, missing cameras and failed clips are recorded in the
- * manifest; only an unreadable play source or a bad game id throws. The id
- * is parsed here, the library's edge (a UUID in any case is one game).
+ * JSONL files, published by the commit protocol (commit.ts). Bad rows, missing
+ * cameras and failed clips are recorded in the manifest. Throws when the play
+ * source is unreadable or the game id bad, GameBusyError when another live run
+ * holds the game, and RunCancelledError once the run is cancelled: nothing of
+ * it is published after that.
  */
 export async function processGame(id: string, pipeline: Pipeline, run: RunOptions = {}): Promise<GameResult> {
+  // The id is parsed here, the library's edge (a UUID in any case is one game).
   const layout = gameLayout(parseGameId(id));
+  const scope = await openRunScope(layout.gameId, pipeline, run);
+  try {
+    return await runGame(layout, scope);
+  } catch (error) {
+    throw await scope.failed(error);
+  } finally {
+    await scope.close();
+  }
+}
+
+async function runGame(layout: GameLayout, scope: RunScope): Promise<GameResult> {
+  const { pipeline, run } = scope;
   const { gameId } = layout;
   const startedAt = new Date();
   run.onEvent?.({ type: "game-start", gameId });
+  await finishDeadPublish(pipeline.backends.output, scope.lease, () => scope.guard());
 
   const rows = await pipeline.backends.plays.fetchPlays(gameId);
   const fetchPlaysMs = Date.now() - startedAt.getTime();
   const validated = validatePlayRows(gameId, rows);
-  const base = { layout, startedAt, fetchPlaysMs, rows: rows.length, validated };
+  const base = { gameId, runId: scope.runId, startedAt, fetchPlaysMs, rows: rows.length, validated };
 
   const fatal = gameFatalReason(pipeline, validated, rows.length);
-  if (fatal) return finish(pipeline, run, { ...base, status: "failed", reason: fatal, cameras: [], clips: [] });
+  if (fatal) return finish(scope, { ...base, status: "failed", reason: fatal, cameras: [], clips: [] });
 
   const plan = planClips(layout, validated.plays);
   const planned = [...plan.values()].reduce((n, clips) => n + clips.length, 0);
+  scope.planned(planned);
   run.onEvent?.({ type: "game-planned", gameId, clips: planned, rejectedPlays: validated.rejected.length });
 
   const reuse = run.reuse ?? true;
-  const before = reuse ? await readManifest(pipeline.backends.output, gameId) : { kind: "absent" as const };
-  const previous = new Map<string, ClipRecord>(before.kind === "ok" ? before.manifest.clips.map((c) => [c.key, c]) : []);
-
+  const previous = reuse ? await earlierClips(scope, gameId) : new Map<string, ClipRecord>();
   const clipsStarted = Date.now();
   const cameraPool = createPool(CAMERAS_AT_ONCE);
   const camerasRun = { ...run, gameId, reuse, previous };
   const outcomes = await Promise.all(
     [...plan].map(([camera, clips]) => cameraPool.run(() => cutCamera(pipeline, camerasRun, camera, clips))),
   );
+  // A cancelled run's clips failed because it was cancelled: that is no result to record.
+  scope.guard();
   const clips = outcomes.flatMap((o) => o.clips);
   const cameras = outcomes.map((o) => o.camera);
   const clipsMs = Date.now() - clipsStarted;
@@ -56,10 +76,25 @@ export async function processGame(id: string, pipeline: Pipeline, run: RunOption
   const ok = clips.filter((c) => c.status === "ok").length;
   if (ok === 0) {
     const reasons = [...new Set(clips.map((c) => c.reason ?? "unknown"))].slice(0, 3).join("; ");
-    return finish(pipeline, run, { ...base, status: "failed", reason: `no clip could be cut: ${reasons}`, cameras, clips, clipsMs });
+    return finish(scope, { ...base, status: "failed", reason: `no clip could be cut: ${reasons}`, cameras, clips, clipsMs });
   }
   const whole = ok === clips.length && validated.rejected.length === 0;
-  return finish(pipeline, run, { ...base, status: whole ? "complete" : "partial", reason: null, cameras, clips, clipsMs });
+  return finish(scope, { ...base, status: whole ? "complete" : "partial", reason: null, cameras, clips, clipsMs });
+}
+
+/**
+ * Good clips an earlier run made: those of the published manifest, and those
+ * a later attempt that never finished (killed, cancelled) had recorded as it went.
+ */
+async function earlierClips(scope: RunScope, gameId: string): Promise<Map<string, ClipRecord>> {
+  const store = scope.pipeline.backends.output;
+  const before = await readManifest(store, gameId);
+  const found = new Map<string, ClipRecord>(before.kind === "ok" ? before.manifest.clips.map((c) => [c.key, c]) : []);
+  const attempt = scope.lease.before.attempt;
+  if (attempt && attempt.state !== "done" && attempt.state !== "failed") {
+    for (const clip of await readProgress(store, gameId, attempt.run_id)) found.set(clip.key, clip);
+  }
+  return found;
 }
 
 function gameFatalReason(pipeline: Pipeline, validated: ValidatedPlays, rows: number): string | null {
@@ -70,65 +105,18 @@ function gameFatalReason(pipeline: Pipeline, validated: ValidatedPlays, rows: nu
   return null;
 }
 
-interface Finished {
-  layout: GameLayout;
-  startedAt: Date;
-  fetchPlaysMs: number;
-  rows: number;
-  validated: ValidatedPlays;
-  status: GameManifest["status"];
-  reason: string | null;
-  cameras: CameraRecord[];
-  clips: ClipRecord[];
-  clipsMs?: number;
-}
-
-/** Writes the manifest first and the JSONL last, so a dataset is never visible without its record. */
-async function finish(pipeline: Pipeline, run: RunOptions, game: Finished): Promise<GameResult> {
+async function finish(scope: RunScope, game: FinishedRun): Promise<GameResult> {
+  const { pipeline, run } = scope;
   const { output } = pipeline.backends;
   const { split, format } = pipeline.dataset;
   const dataset = game.status === "failed" ? null : buildDataset(pipeline.dataset, output, game.validated.plays, game.clips);
-  const rejected: PlayRejection[] = game.validated.rejected;
-  const listed = await manifestRejections(output, game.layout, rejected);
-  const finishedAt = new Date();
-  const clipsOk = game.clips.filter((c) => c.status === "ok").length;
-  const manifest: GameManifest = {
-    version: 1,
-    gameId: game.layout.gameId,
-    status: game.status,
-    reason: game.reason,
-    startedAt: game.startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    timings: {
-      fetchPlaysMs: game.fetchPlaysMs,
-      clipsMs: game.clipsMs ?? 0,
-      totalMs: finishedAt.getTime() - game.startedAt.getTime(),
-    },
-    counts: {
-      rows: game.rows,
-      validPlays: game.validated.plays.length,
-      rejectedPlays: rejected.length,
-      clipsPlanned: game.clips.length,
-      clipsOk,
-      clipsFailed: game.clips.length - clipsOk,
-      clipsReused: game.clips.filter((c) => c.reused).length,
-      uploadRetries: game.clips.reduce((sum, c) => sum + (c.uploadRetries ?? 0), 0),
-      trainingLines: dataset?.trainingLines ?? 0,
-      validationLines: dataset?.validationLines ?? 0,
-    },
-    split: { ratio: split.ratio, seed: split.seed, format },
-    cameras: game.cameras,
-    rejectedPlays: listed.rejectedPlays,
-    rejectedPlaysFile: listed.rejectedPlaysFile,
-    plays: game.validated.plays.map((play) => playSummary(pipeline.dataset, play)),
-    clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
-    assignments: dataset?.assignments ?? {},
-    outputs: dataset ? datasetUris(output, game.layout) : null,
-  };
-  if (!dataset) await removeDataset(output, game.layout);
-  const manifestUri = await writeManifest(output, manifest);
-  if (dataset) await writeDataset(output, game.layout, dataset);
-  const result = gameResult(manifest, manifestUri);
-  run.onEvent?.({ type: "game-done", gameId: game.layout.gameId, result });
+  const layout = gameLayout(parseGameId(game.gameId));
+  const outputs = dataset ? datasetUris(output, layout) : null;
+  const listed = await manifestRejections(output, layout, game.validated.rejected);
+  const manifest = buildManifest(game, { split: { ratio: split.ratio, seed: split.seed, format }, lines: dataset, outputs, listed, plays: game.validated.plays.map((play) => playSummary(pipeline.dataset, play)) });
+  await scope.progress.flush();
+  await commitRun(output, scope.lease, manifest, dataset, { guard: () => scope.guard(), discardOnFailure: run.discardDatasetOnFailure === true });
+  const result = gameResult(manifest, output.uri(layout.manifest));
+  run.onEvent?.({ type: "game-done", gameId: game.gameId, result });
   return result;
 }

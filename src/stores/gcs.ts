@@ -6,7 +6,8 @@ import { StoreError, ValidationError } from "../domain/errors.js";
 import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
 import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
 import { firstResponse, safeCause, statusOf } from "./gcs-http.js";
-import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
+import { readGeneration, writeIfGeneration } from "./gcs-versioned.js";
+import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, VersionedObject, WriteBody } from "./object-store.js";
 import type { StoreScheme } from "./store-scheme.js";
 
 export interface GcsStoreOptions {
@@ -154,6 +155,15 @@ class GcsStore implements ObjectStore {
       (error, retries) => this.ioError(`cannot write ${body.file} as ${JSON.stringify(key)}`, error, retries),
     );
     return { key, size: Number(file.metadata.size ?? size), ...(retries > 0 && { retries }) };
+  }
+
+  // Compare-and-swap for small control objects, with generations: gcs-versioned.ts.
+  async readVersioned(key: string): Promise<VersionedObject | null> {
+    return readGeneration(await this.file(key), (e) => this.ioError(`cannot read ${JSON.stringify(key)}`, e));
+  }
+  async writeIfVersion(key: string, body: string, expected: string | null, options?: { contentType?: string }): Promise<string | null> {
+    const onError = (e: unknown): StoreError => this.ioError(`cannot write ${JSON.stringify(key)}`, e);
+    return writeIfGeneration(await this.file(key), body, expected, { contentType: options?.contentType, onError });
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {

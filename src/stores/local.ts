@@ -6,7 +6,8 @@ import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { StoreError, ValidationError, errorMessage } from "../domain/errors.js";
 import { assertValidKey, assertValidPrefix, isReservedSegment, isValidKey, resolveRange } from "./keys.js";
-import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, WriteBody } from "./object-store.js";
+import { contentVersion, readVersionedFile, withFileLock } from "./local-versioned.js";
+import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, VersionedObject, WriteBody } from "./object-store.js";
 import type { StoreScheme } from "./store-scheme.js";
 
 export interface LocalStoreOptions {
@@ -132,6 +133,27 @@ class LocalStore implements ObjectStore {
         : "";
       throw this.ioError(`cannot write ${JSON.stringify(key)} at ${target}${hint}`, error);
     }
+  }
+
+  async readVersioned(key: string): Promise<VersionedObject | null> {
+    const file = this.localPath(key);
+    return readVersionedFile(file).catch((error: unknown) => {
+      throw this.ioError(`cannot read ${JSON.stringify(key)} at ${file}`, error);
+    });
+  }
+
+  async writeIfVersion(key: string, body: string, expected: string | null): Promise<string | null> {
+    const file = this.localPath(key);
+    await mkdir(path.dirname(file), { recursive: true }).catch(ignore);
+    const swap = async (): Promise<string | null> => {
+      const current = await readVersionedFile(file);
+      if ((current?.version ?? null) !== expected) return null;
+      await this.write(key, body);
+      return contentVersion(Buffer.from(body, "utf8"));
+    };
+    return withFileLock(file, swap).catch((error: unknown) => {
+      throw this.ioError(`cannot write ${JSON.stringify(key)} at ${file}`, error);
+    });
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {

@@ -18,6 +18,13 @@ export interface ByteRange {
   end?: number;
 }
 
+/** A small object's bytes and the version a conditional write can name. */
+export interface VersionedObject {
+  body: Buffer;
+  /** Opaque: the GCS generation, or a local file's content hash. */
+  version: string;
+}
+
 /** What a write publishes: a local file (streamed, never loaded whole), or bytes. */
 export type WriteBody = { file: string } | Buffer | string;
 
@@ -58,6 +65,17 @@ export interface ObjectStore {
   list?(prefix: string): Promise<ObjectInfo[]>;
   /** Optional: removes the object; a missing object is not an error. */
   delete?(key: string): Promise<void>;
+  /**
+   * Optional (compare-and-swap for small control objects, docs/manifest-and-reruns.md):
+   * the object's bytes with its version, or null when there is none.
+   */
+  readVersioned?(key: string): Promise<VersionedObject | null>;
+  /**
+   * Optional: publishes the object only if it is still at `expected` (null: only
+   * if there is none), atomically with respect to other such writes. Returns the
+   * new version, or null when the precondition failed and nothing was written.
+   */
+  writeIfVersion?(key: string, body: string, expected: string | null, options?: { contentType?: string }): Promise<string | null>;
   /** Optional: a local file path ffmpeg can open directly, when the store is a folder. */
   localPath?(key: string): string;
 }

@@ -17,6 +17,9 @@ manifest.json, training_data.jsonl and validation_data.jsonl.
   --games LIST        game ids, comma or space separated
   --all               every game the plays source knows
   --force             re-cut clips an earlier run already made
+  --discard-on-failure  a failed run removes the game's published dataset
+                      (default: the dataset is kept and the failure recorded;
+                      docs/manifest-and-reruns.md)
   --json              print the batch result as JSON instead of a table
   --config FILE       settings file (default ./playclips.config.json)
 
@@ -28,6 +31,7 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
     games: { type: "string" },
     all: { type: "boolean" },
     force: { type: "boolean" },
+    "discard-on-failure": { type: "boolean" },
     json: { type: "boolean" },
   });
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
@@ -45,6 +49,7 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
     batch = await runBatch(gameIds, pipeline, {
       gameConcurrency: settings.limits.gameConcurrency,
       reuse: values.force !== true,
+      discardDatasetOnFailure: values["discard-on-failure"] === true,
       onEvent: (event) =>
         reporter.onEvent(event.type === "game-error" ? { ...event, error: scrubSecrets(event.error, io.env, values) } : event),
       signal: io.signal,

@@ -1,9 +1,8 @@
 import { hostname } from "node:os";
-import { StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
+import { ValidationError, errorMessage } from "../../domain/errors.js";
 import { openGameQueue } from "../../orchestration/queue-engines.js";
 import type { RunOptions } from "../../pipeline/parts.js";
 import { processGame } from "../../pipeline/process-game.js";
-import { wrapStore, type ObjectStore } from "../../stores/object-store.js";
 import { openPipeline } from "../../config/open-pipeline.js";
 import { scrubSecrets, scrubUrlPassword } from "../../config/secrets.js";
 import { loadSettings, queueUrlOf } from "../../config/settings.js";
@@ -71,8 +70,7 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
       log(`game ${job.gameId}: started (job ${job.id}, attempt ${job.retryCount + 1})`);
       // pg-boss gives the job to another worker once it expires: stop this run then, so two never overlap.
       const signal = AbortSignal.any([abandon.signal, AbortSignal.timeout(Math.max(1, job.expireInSeconds) * 1000)]);
-      const backends = { ...pipeline.backends, output: refuseWritesAfter(pipeline.backends.output, signal) };
-      const run = processGame(job.gameId, { ...pipeline, backends }, { onEvent, signal });
+      const run = processGame(job.gameId, pipeline, { onEvent, signal });
       running.add(run);
       try {
         const result = await run;
@@ -115,20 +113,5 @@ function stopRequested(signal?: AbortSignal): Promise<void> {
     process.once("SIGINT", done);
     if (signal?.aborted) done();
     else signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/**
- * An abandoned run must not publish: its aborted clips would make a manifest
- * say "failed" although the game is only handed to another worker.
- */
-function refuseWritesAfter(store: ObjectStore, signal: AbortSignal): ObjectStore {
-  const refuse = (): Promise<never> =>
-    Promise.reject(new StoreError(store.name, "io", "run abandoned: this worker stopped or the job expired"));
-  const remove = store.delete?.bind(store);
-  return wrapStore(store, {
-    write: (key, body, options) => (signal.aborted ? refuse() : store.write(key, body, options)),
-    // A failed run deletes the game's JSONL; an abandoned one must not.
-    ...(remove ? { delete: (key: string) => (signal.aborted ? refuse() : remove(key)) } : {}),
   });
 }

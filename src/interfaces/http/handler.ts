@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { PlaySourceError, StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
+import { GameBusyError, PlaySourceError, RunCancelledError, StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
 import { parseGameUuid, type GameId } from "../../domain/ids.js";
 import type { GameResult } from "../../domain/types.js";
 import { redactPaths } from "./redact-paths.js";
@@ -159,6 +159,10 @@ export function createGameHandler(options: GameHandlerOptions): GameHandler {
       // The log keeps the whole message; the caller gets it without this machine's paths.
       note.error = scrub(errorMessage(error));
       const detail = redactPaths(note.error);
+      // Cancelled (shutdown): nothing was published; the caller may retry elsewhere.
+      if (error instanceof RunCancelledError) return fail(503, "cancelled", detail, { "Retry-After": "10" });
+      // Another instance runs the game: its result will appear in the store.
+      if (error instanceof GameBusyError) return fail(409, "already_running", detail, { "Retry-After": "30" });
       if (error instanceof PlaySourceError) return fail(502, "play_source_unavailable", detail);
       if (error instanceof StoreError) return fail(502, "store_unavailable", detail);
       if (error instanceof ValidationError) return fail(500, "misconfigured", detail);
