@@ -1,67 +1,19 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlaySourceError } from "../src/domain/errors.js";
 import type { GameResult } from "../src/domain/types.js";
 import { createGameHandler } from "../src/interfaces/http/handler.js";
 import { startHttpServer } from "../src/interfaces/http/node-server.js";
+import { cliEntry, run, serveHarness, tsxLoader, type Child } from "./helpers/serve.js";
 
 const root = join(import.meta.dirname, "..");
-const cliEntry = join(root, "src", "cli", "run-cli.ts");
-const tsxLoader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
-const run = promisify(execFile);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 let dir: string;
 let gameId: string;
-const children: ChildProcess[] = [];
-
-interface Child { url: string; log(): string; exited: Promise<number | null>; proc: ChildProcess }
-
-/** Spawns a long-running process in the demo folder and waits until it prints `ready`. */
-async function spawnChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<Child & { match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, ["--import", tsxLoader, ...args], { cwd: dir, env: { ...process.env, ...env } });
-  children.push(proc);
-  let output = "";
-  for (const stream of [proc.stdout, proc.stderr]) stream?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  for (let i = 0; i < 300; i++) {
-    const match = ready.exec(output);
-    if (match) return { url: "", log: () => output, exited, proc, match };
-    if (proc.exitCode !== null) break;
-    await sleep(50);
-  }
-  throw new Error(`not ready: ${output}`);
-}
-
-/** `playclips serve` on an ephemeral port, cutting one clip at a time so a game lasts a few seconds. */
-async function serve(out: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Child> {
-  const args = [cliEntry, "serve", "--port", "0", "--host", "127.0.0.1", "--plays", "demo/plays.csv", "--videos", "demo", "--out", out, "--clip-concurrency", "1", ...extra];
-  const child = await spawnChild(args, env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  return { ...child, url: `http://127.0.0.1:${child.match[1]}` };
-}
-
-function post(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  return fetch(url, { method: "POST", body: text, ...init, headers: { "content-type": "application/json", ...(init.headers as Record<string, string>) } });
-}
-
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const { spawnChild, serve, post, exists, until, inFlight, killAll } = serveHarness(() => dir);
 const datasetFile = (out: string): string => join(dir, out, "games", gameId, "validation_data.jsonl");
-
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-const inFlight = async (url: string): Promise<number> => ((await (await fetch(`${url}/healthz`)).json()) as { inFlight: number }).inFlight;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "playclips-http-"));
@@ -71,7 +23,7 @@ beforeAll(async () => {
   expect(gameId).toMatch(/^[0-9a-f-]{36}$/);
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  killAll();
   await rm(dir, { recursive: true, force: true });
 });
 

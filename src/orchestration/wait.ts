@@ -22,7 +22,7 @@ export interface WaitOptions {
    * Failures the store cannot show, e.g. a queue job out of retries because
    * its play source was down: no manifest is ever written for those.
    */
-  externalFailures?: (openGames: string[]) => Promise<Array<{ game_id: string; reason: string }>>;
+  externalFailures?: (openGames: string[], reports: GameStatusReport[]) => Promise<Array<{ game_id: string; reason: string }>>;
 }
 
 /** The original workflow's return value, plus failures and whether the limit was hit. */
@@ -59,7 +59,7 @@ export async function waitForGames(store: ObjectStore, gameIds: string[], option
     const stillOpen = games.filter((id) => !settled.has(id));
     if (options.externalFailures && stillOpen.length > 0) {
       try {
-        for (const failure of await options.externalFailures(stillOpen)) {
+        for (const failure of await options.externalFailures(stillOpen, reports)) {
           if (!settled.has(failure.game_id)) settled.set(failure.game_id, { state: "failed", reason: failure.reason });
         }
       } catch {

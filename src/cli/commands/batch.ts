@@ -1,6 +1,7 @@
 import { ValidationError, errorMessage } from "../../domain/errors.js";
 import { isUuid, parseGameUuid, type GameId } from "../../domain/ids.js";
 import { openGameQueue } from "../../orchestration/queue-engines.js";
+import { createHttpTrigger } from "../../orchestration/http-trigger.js";
 import { waitForGames, type WaitResult } from "../../orchestration/wait.js";
 import { runBatch } from "../../pipeline/run-batch.js";
 import { openPipeline, openSettingsStore } from "../../config/open-pipeline.js";
@@ -29,8 +30,10 @@ the time limit passes. Results older than this batch do not count.
   --queue-url URL         Postgres of the queue (default DATABASE_URL / --database-url)
   --queue-schema NAME     pg-boss schema (default pgboss)
   --job-expire S          a job running longer is taken as dead and retried (default 7200)
-  --retry-limit N         retries of a job that errs (default 3; delay doubles each time)
+  --retry-limit N         queue: retries of a job that errs (default 3; delay doubles each time);
+                          http: triggers again of a game whose run died or was cancelled (default 3)
   --retry-delay S         first retry delay (default 30)
+  --stale-after S         http: a run whose heartbeat is older than this died (default 120)
   --json                  print the result as JSON
 Exit: 0 every game complete, 1 any failed, 3 time limit hit with games pending.
 
@@ -54,6 +57,7 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
     "job-expire": { type: "string" },
     "retry-limit": { type: "string" },
     "retry-delay": { type: "string" },
+    "stale-after": { type: "string" },
     json: { type: "boolean" },
   });
   const queueFlag = typeof values["queue-url"] === "string" ? values["queue-url"] : "";
@@ -81,8 +85,13 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
     if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new ValidationError("--via http needs --function-url http(s)://…");
     const timeoutMs = positiveNumber("trigger-timeout", values["trigger-timeout"] ?? 10) * 1000;
     const store = await openSettingsStore(settings, "out", io.cwd);
-    const refused = await triggerAll(games, url, { timeoutMs, token: io.env.PLAYCLIPS_TOKEN, log });
-    const result = await waitForGames(store, games, { ...wait, externalFailures: async (open) => refused.filter((r) => open.includes(r.game_id)) });
+    const trigger = createHttpTrigger({
+      url, timeoutMs, token: io.env.PLAYCLIPS_TOKEN, log,
+      retryLimit: wholeNumber("retry-limit", values["retry-limit"] ?? 3, 0, 100),
+      staleAfterMs: positiveNumber("stale-after", values["stale-after"] ?? 120) * 1000,
+    });
+    await trigger.triggerAll(games);
+    const result = await waitForGames(store, games, { ...wait, externalFailures: (open, reports) => trigger.check(open, reports) });
     report = { ...result, via };
   } else {
     const url = queueUrlOf(values["queue-url"], settings);
@@ -142,35 +151,6 @@ async function viaLocal(games: GameId[], settings: Settings, io: CommandIo): Pro
   } finally {
     await pipeline.backends.plays.close?.();
   }
-}
-
-/**
- * Fire and forget, as the original: each POST gets a short timeout and its
- * outcome is only logged, since the function keeps running after we hang up.
- * Only a 4xx answer is a verdict: the function refused the game and never will run it.
- */
-async function triggerAll(
-  games: GameId[],
-  url: string,
-  options: { timeoutMs: number; token?: string; log: (message: string) => void },
-): Promise<Array<{ game_id: string; reason: string }>> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const refused: Array<{ game_id: string; reason: string }> = [];
-  await Promise.all(
-    games.map(async (gameId) => {
-      try {
-        const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ game_id: gameId }), signal: AbortSignal.timeout(options.timeoutMs) });
-        const body = (await res.text()).slice(0, 300);
-        options.log(`game ${gameId}: trigger answered HTTP ${res.status}`);
-        if (res.status >= 400 && res.status < 500) refused.push({ game_id: gameId, reason: `trigger refused: HTTP ${res.status} ${body}` });
-      } catch (error) {
-        const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-        options.log(`game ${gameId}: ${timedOut ? `no answer within ${options.timeoutMs / 1000}s (expected: it keeps running)` : `trigger failed: ${errorMessage(error)}`}`);
-      }
-    }),
-  );
-  return refused;
 }
 
 function jobError(output: unknown): string {

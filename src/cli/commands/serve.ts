@@ -4,7 +4,6 @@ import { startHttpServer } from "../../interfaces/http/node-server.js";
 import { createReportRoute } from "../../interfaces/http/report-route.js";
 import { processGame } from "../../pipeline/process-game.js";
 import type { RunOptions } from "../../pipeline/parts.js";
-import { createPool } from "../../pipeline/pool.js";
 import { openPipeline } from "../../config/open-pipeline.js";
 import { scrubSecrets } from "../../config/secrets.js";
 import { loadSettings } from "../../config/settings.js";
@@ -30,7 +29,15 @@ On SIGTERM or SIGINT: refuses new games, waits for running ones, then exits.
   --host H            address to bind (default 127.0.0.1 without PLAYCLIPS_TOKEN,
                       else 0.0.0.0; on Cloud Run (PORT or K_SERVICE set) 0.0.0.0)
   --max-connections N open connections at once; one more is answered 503 (default 256)
-  --grace SECONDS     how long to wait for running games on shutdown (default 30)
+  --grace SECONDS     how long to wait for running games on shutdown (default 30;
+                      8 on Cloud Run, i.e. with K_SERVICE set: Cloud Run kills
+                      the container 10 s after SIGTERM). A game still running
+                      then is cancelled: it publishes nothing more, answers 503,
+                      and the next attempt reuses the clips it had landed.
+  --stale-after S     a run of another instance whose heartbeat is older than
+                      this is dead and its game may be taken over (default 120)
+  --max-games N       games at once; another trigger answers 429 + Retry-After
+                      (default: the concurrency setting; 1 on Cloud Run)
   --force             re-cut clips an earlier run already made
   --config FILE       settings file (default ./playclips.config.json)
 
@@ -44,11 +51,15 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     port: { type: "string" },
     host: { type: "string" },
     grace: { type: "string" },
+    "max-games": { type: "string" },
+    "stale-after": { type: "string" },
     force: { type: "boolean" },
     "max-connections": { type: "string" },
   });
   const port = wholeNumber("port", values.port ?? (io.env.PORT || 8080), 0, 65535);
-  const graceMs = values.grace === undefined ? 30_000 : positiveNumber("grace", values.grace) * 1000;
+  // Cloud Run sends SIGKILL 10 s after SIGTERM (container runtime contract): leave time to cancel cleanly.
+  const onCloudRun = Boolean(io.env.K_SERVICE);
+  const graceMs = values.grace === undefined ? (onCloudRun ? 8_000 : 30_000) : positiveNumber("grace", values.grace) * 1000;
   const token = io.env.PLAYCLIPS_TOKEN || undefined;
   const bind = bindAddress(values.host, token !== undefined, io.env);
   const host = bind.host;
@@ -63,16 +74,18 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   const run: RunOptions = {
     reuse: values.force !== true,
     signal: abandon.signal,
+    lease: { staleAfterMs: positiveNumber("stale-after", values["stale-after"] ?? 120) * 1000 },
     onEvent: (event) => {
       if (event.type === "game-start") log(`game ${event.gameId}: started`);
       else if (event.type === "game-done") log(`game ${event.gameId}: ${event.result.status}, ${event.result.successful_clips} clips ok, ${event.result.failed_clips} failed`);
       else if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
     },
   };
-  const games = createPool(settings.limits.gameConcurrency);
+  const maxGames = values["max-games"] === undefined ? (onCloudRun ? 1 : settings.limits.gameConcurrency) : wholeNumber("max-games", values["max-games"], 1, 64);
   const handler = createGameHandler({
-    runGame: (gameId) => games.run(() => processGame(gameId, pipeline, run)),
+    runGame: (gameId) => processGame(gameId, pipeline, run),
     reports: createReportRoute(pipeline.backends.output),
+    maxGames,
     token,
     scrub,
     onOutcome: (o: RequestOutcome) =>

@@ -36,6 +36,12 @@ export interface GameHandlerOptions {
   /** When set, POST / needs `Authorization: Bearer <token>`. */
   token?: string;
   maxBodyBytes?: number;
+  /**
+   * Games run at once; a trigger for another game beyond that answers 429 with
+   * Retry-After (the caller retries), never queues: a queued request could
+   * outlive the instance. Joining a running game is always allowed.
+   */
+  maxGames?: number;
   /** Removes secrets from error messages before they leave the process. */
   scrub?: (message: string) => string;
   onOutcome?: (outcome: RequestOutcome) => void;
@@ -151,6 +157,9 @@ export function createGameHandler(options: GameHandlerOptions): GameHandler {
       return fail(400, "invalid_game_id", errorMessage(error).replace(/^\[input\] /, ""));
     }
     note.gameId = gameId;
+    if (!running.has(gameId) && running.size >= (options.maxGames ?? Infinity)) {
+      return fail(429, "busy", `this instance already runs ${running.size} game(s), its limit: retry later or on another instance`, { "Retry-After": "10" });
+    }
     const run = start(gameId);
     note.joined = run.joined;
     try {
