@@ -1,13 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlaySourceError } from "../src/domain/errors.js";
 import type { GameResult } from "../src/domain/types.js";
 import { createGameHandler } from "../src/interfaces/http/handler.js";
 import { startHttpServer } from "../src/interfaces/http/node-server.js";
-import { cliEntry, run, serveHarness, tsxLoader, type Child } from "./helpers/serve.js";
+import { demoFolder, serveHarness, type Child } from "./helpers/serve.js";
 
 const root = join(import.meta.dirname, "..");
 let dir: string;
@@ -16,11 +15,7 @@ const { spawnChild, serve, post, exists, until, inFlight, killAll } = serveHarne
 const datasetFile = (out: string): string => join(dir, out, "games", gameId, "validation_data.jsonl");
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "playclips-http-"));
-  // Two minutes of video hold 8 plays: with one ffmpeg at a time a game lasts about 5 s.
-  const { stdout } = await run(process.execPath, ["--import", tsxLoader, cliEntry, "demo", "--out", "demo", "--games", "1", "--minutes", "2", "--width", "320", "--height", "180"], { cwd: dir });
-  gameId = /games: (\S+)/.exec(stdout)?.[1] ?? "";
-  expect(gameId).toMatch(/^[0-9a-f-]{36}$/);
+  ({ dir, gameId } = await demoFolder("playclips-http-"));
 });
 afterAll(async () => {
   killAll();

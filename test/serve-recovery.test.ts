@@ -1,9 +1,8 @@
-import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GameManifest } from "../src/domain/types.js";
-import { cliEntry, run, serveHarness, tsxLoader } from "./helpers/serve.js";
+import { cliEntry, demoFolder, run, serveHarness, tsxLoader } from "./helpers/serve.js";
 
 // A game on an instance that goes away: shut down past its grace (cancelled,
 // nothing published after), or SIGKILLed (its heartbeat goes stale, batch
@@ -18,10 +17,7 @@ const statusOf = async (out: string): Promise<{ state: string; attempt: { run_id
   JSON.parse(await readFile(join(gameDir(out), "status.json"), "utf8")) as { state: string; attempt: { run_id: string; state: string; reason: string } };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "playclips-recovery-"));
-  const { stdout } = await run(process.execPath, ["--import", tsxLoader, cliEntry, "demo", "--out", "demo", "--games", "1", "--minutes", "2", "--width", "320", "--height", "180"], { cwd: dir });
-  gameId = /games: (\S+)/.exec(stdout)?.[1] ?? "";
-  expect(gameId).toMatch(/^[0-9a-f-]{36}$/);
+  ({ dir, gameId } = await demoFolder("playclips-recovery-"));
 });
 afterAll(async () => {
   killAll();

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { access } from "node:fs/promises";
+import { access, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -11,6 +12,15 @@ export const cliEntry = join(root, "src", "cli", "run-cli.ts");
 export const tsxLoader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
 export const run = promisify(execFile);
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A scratch folder with one demo game; two minutes of video hold 8 plays: with one ffmpeg at a time a game lasts about 5 s. */
+export async function demoFolder(prefix: string): Promise<{ dir: string; gameId: string }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const { stdout } = await run(process.execPath, ["--import", tsxLoader, cliEntry, "demo", "--out", "demo", "--games", "1", "--minutes", "2", "--width", "320", "--height", "180"], { cwd: dir });
+  const gameId = /games: (\S+)/.exec(stdout)?.[1] ?? "";
+  if (!/^[0-9a-f-]{36}$/.test(gameId)) throw new Error(`the demo made no game: ${stdout}`);
+  return { dir, gameId };
+}
 
 export interface Child { url: string; log(): string; exited: Promise<number | null>; proc: ChildProcess }
 
