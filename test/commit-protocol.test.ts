@@ -136,7 +136,7 @@ describe("commit protocol under crash injection", () => {
     }, context);
     expect(steps).toBeGreaterThan(10);
     expect(sawPending).toBe(true);
-  }, 240_000);
+  }, 600_000);
 
   it("GCS emulator: the same, step by step", async () => {
     const videos = createGcsStore({ bucket: "videos", apiEndpoint: emulator.apiEndpoint });
@@ -158,5 +158,5 @@ describe("commit protocol under crash injection", () => {
       return store;
     }, context);
     expect(steps).toBeGreaterThan(10);
-  }, 400_000);
+  }, 600_000);
 });

@@ -31,6 +31,8 @@ export interface LeaseOptions {
   /** A running attempt whose heartbeat is older than this is dead and may be taken over. */
   staleAfterMs: number;
   now?: () => number;
+  /** Take the game even from a fresh attempt (a queue's retry: its previous owner's time ran out). */
+  takeOver?: boolean;
 }
 
 const ACQUIRE_ATTEMPTS = 5;
@@ -42,7 +44,8 @@ export async function acquireLease(store: ObjectStore, gameId: string, runId: st
     const found = await readStatusObject(store, gameId);
     const before = found?.status ?? emptyStatus(gameId);
     const held = before.attempt;
-    if (held && (held.state === "running" || held.state === "publishing") && !isStale(held, now(), options.staleAfterMs)) {
+    const live = held && (held.state === "running" || held.state === "publishing") && !isStale(held, now(), options.staleAfterMs);
+    if (held && live && !options.takeOver) {
       throw new GameBusyError(gameId, held.run_id, now() - Date.parse(held.heartbeat_at));
     }
     const at = new Date(now()).toISOString();

@@ -84,7 +84,17 @@ export interface RunOptions {
   signal?: AbortSignal;
   onEvent?: (event: PipelineEvent) => void;
   /** How a run holds its game (docs/manifest-and-reruns.md); default stale after 2 min, a heartbeat every quarter of that. */
-  lease?: { staleAfterMs?: number; heartbeatMs?: number; now?: () => number };
+  lease?: {
+    staleAfterMs?: number;
+    heartbeatMs?: number;
+    now?: () => number;
+    /**
+     * Take the game even from an attempt whose heartbeat is fresh: for a queue
+     * that hands a job over only once its previous owner's time ran out (that
+     * owner cancels itself then, and its next lease write is refused).
+     */
+    takeOver?: boolean;
+  };
   /** A failed run removes the game's published dataset instead of keeping it (run --discard-on-failure). */
   discardDatasetOnFailure?: boolean;
 }

@@ -40,7 +40,7 @@ export async function openRunScope(gameId: string, pipeline: Pipeline, options: 
   const heartbeatMs = options.lease?.heartbeatMs ?? staleAfterMs / 4;
   const store = pipeline.backends.output;
   if (options.signal?.aborted) throw new RunCancelledError(gameId, reasonOf(options.signal));
-  const lease = await acquireLease(store, gameId, runId, { staleAfterMs, now: options.lease?.now });
+  const lease = await acquireLease(store, gameId, runId, { staleAfterMs, now: options.lease?.now, takeOver: options.lease?.takeOver });
   const own = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
   const output = guardedStore(store, gameId, signal);

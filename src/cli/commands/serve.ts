@@ -2,6 +2,7 @@ import { createGameHandler, type RequestOutcome } from "../../interfaces/http/ha
 import { DEFAULT_HTTP_LIMITS } from "../../interfaces/http/limits.js";
 import { startHttpServer } from "../../interfaces/http/node-server.js";
 import { createReportRoute } from "../../interfaces/http/report-route.js";
+import { createPool } from "../../pipeline/pool.js";
 import { processGame } from "../../pipeline/process-game.js";
 import type { RunOptions } from "../../pipeline/parts.js";
 import { openPipeline } from "../../config/open-pipeline.js";
@@ -37,7 +38,8 @@ On SIGTERM or SIGINT: refuses new games, waits for running ones, then exits.
   --stale-after S     a run of another instance whose heartbeat is older than
                       this is dead and its game may be taken over (default 120)
   --max-games N       games at once; another trigger answers 429 + Retry-After
-                      (default: the concurrency setting; 1 on Cloud Run)
+                      (default: 1 on Cloud Run; elsewhere none, and games
+                      beyond the concurrency setting wait their turn)
   --force             re-cut clips an earlier run already made
   --config FILE       settings file (default ./playclips.config.json)
 
@@ -81,9 +83,11 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       else if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
     },
   };
-  const maxGames = values["max-games"] === undefined ? (onCloudRun ? 1 : settings.limits.gameConcurrency) : wholeNumber("max-games", values["max-games"], 1, 64);
+  // Off Cloud Run without --max-games, games beyond the concurrency wait their turn inside the request, as before.
+  const maxGames = values["max-games"] === undefined ? (onCloudRun ? 1 : undefined) : wholeNumber("max-games", values["max-games"], 1, 64);
+  const games = createPool(settings.limits.gameConcurrency);
   const handler = createGameHandler({
-    runGame: (gameId) => processGame(gameId, pipeline, run),
+    runGame: (gameId) => games.run(() => processGame(gameId, pipeline, run)),
     reports: createReportRoute(pipeline.backends.output),
     maxGames,
     token,
@@ -119,13 +123,14 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   const signalled = await stopSignal;
   const running = handler.inFlight();
   log(`${signalled}: refusing new games, waiting up to ${graceMs / 1000}s for ${running} running`);
-  await server.close(graceMs);
-  const abandoned = handler.inFlight();
-  if (abandoned > 0) {
-    log(`grace period over: abandoning ${abandoned} running games`);
+  let abandoned = 0;
+  await server.close(graceMs, async () => {
+    abandoned = handler.inFlight();
+    log(`grace period over: cancelling ${abandoned} running games`);
     abandon.abort(new Error("server shut down"));
-    await handler.drain(5000);
-  }
+    // Cancelling is quick (ffmpeg is killed, writes are refused): within Cloud Run's 10 s with the 8 s grace.
+    await handler.drain(1500);
+  });
   await pipeline.backends.plays.close?.();
   log("stopped");
   return abandoned > 0 ? 1 : 0;

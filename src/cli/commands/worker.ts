@@ -70,7 +70,8 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
       log(`game ${job.gameId}: started (job ${job.id}, attempt ${job.retryCount + 1})`);
       // pg-boss gives the job to another worker once it expires: stop this run then, so two never overlap.
       const signal = AbortSignal.any([abandon.signal, AbortSignal.timeout(Math.max(1, job.expireInSeconds) * 1000)]);
-      const run = processGame(job.gameId, pipeline, { onEvent, signal });
+      // A retried job was given up by its previous worker (expired, or it failed): take the game over at once.
+      const run = processGame(job.gameId, pipeline, { onEvent, signal, lease: { takeOver: job.retryCount > 0 } });
       running.add(run);
       try {
         const result = await run;

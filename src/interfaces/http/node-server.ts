@@ -9,7 +9,7 @@ export interface RunningServer {
    * Refuses new games, stops listening, waits up to graceMs for running
    * games and their responses, then drops every connection left.
    */
-  close(graceMs: number): Promise<void>;
+  close(graceMs: number, onGraceOver?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -116,14 +116,15 @@ export async function startHttpServer(handler: GameHandler, options: { port: num
   const port = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | null = null;
-  const close = async (graceMs: number): Promise<void> => {
+  const close = async (graceMs: number, onGraceOver?: () => Promise<void>): Promise<void> => {
     handler.stopAccepting();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
-    await handler.drain(graceMs);
+    // Games still running when the grace is over are cancelled first, so their callers get that answer (503).
+    if (!(await handler.drain(graceMs)) && onGraceOver) await onGraceOver();
     // Give the answers of the games that just finished a moment to be written.
-    const left = Math.max(0, Math.min(1000, deadline - Date.now()));
+    const left = Math.max(200, Math.min(1000, deadline - Date.now()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...pending]), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
     clearTimeout(timer);
@@ -132,6 +133,6 @@ export async function startHttpServer(handler: GameHandler, options: { port: num
   };
   return {
     port,
-    close: (graceMs) => (closing ??= close(graceMs)),
+    close: (graceMs, onGraceOver) => (closing ??= close(graceMs, onGraceOver)),
   };
 }
