@@ -54,7 +54,7 @@ describe("a game survives its instance dying", () => {
     // Some clips landed and are in the progress record.
     const progressFile = async (): Promise<string> => join(gameDir("out-kill"), "runs", (await statusOf("out-kill")).attempt.run_id, "progress.json");
     await until(async () => {
-      const record = await readFile(await progressFile(), "utf8").catch(() => "");
+      const record = await progressFile().then((file) => readFile(file, "utf8")).catch(() => "");
       return record !== "" && (JSON.parse(record) as { clips: unknown[] }).clips.length >= 3;
     }, "three clips recorded", 60_000);
     first.proc.kill("SIGKILL");

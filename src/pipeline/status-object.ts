@@ -1,3 +1,4 @@
+import { StoreError } from "../domain/errors.js";
 import { statusKey } from "../domain/layout.js";
 import type { GameManifest } from "../domain/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -68,18 +69,23 @@ export function parseStatus(body: string, gameId: string): GameStatusObject | nu
 }
 
 /** The game's status object as stored, or null when there is none (a game never run, or run before it existed). */
-export async function readStatusObject(store: ObjectStore, gameId: string): Promise<{ status: GameStatusObject; version: string | null } | null> {
+export async function readStatusObject(
+  store: ObjectStore, gameId: string, options: { versioned: boolean } = { versioned: true },
+): Promise<{ status: GameStatusObject; version: string | null } | null> {
   const key = statusKey(gameId);
-  if (store.readVersioned) {
+  if (store.readVersioned && options.versioned) {
     const found = await store.readVersioned(key);
     if (!found) return null;
     const status = parseStatus(found.body.toString("utf8"), gameId);
     return status ? { status, version: found.version } : { status: emptyStatus(gameId), version: found.version };
   }
-  const info = await store.stat(key);
-  if (!info) return null;
   const chunks: Buffer[] = [];
-  for await (const chunk of await store.read(key)) chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of await store.read(key)) chunks.push(chunk as Buffer);
+  } catch (error) {
+    if (error instanceof StoreError && error.code === "not_found") return null;
+    throw error;
+  }
   return { status: parseStatus(Buffer.concat(chunks).toString("utf8"), gameId) ?? emptyStatus(gameId), version: null };
 }
 

@@ -31,7 +31,8 @@ export interface GameStatusReport {
 export async function readGameStatus(store: ObjectStore, id: string): Promise<GameStatusReport> {
   const layout = gameLayout(parseGameId(id));
   const gameId = layout.gameId;
-  const found = await readStatusObject(store, gameId);
+  // Pollers need no version: a plain read, so any store (or wrapper) serves it.
+  const found = await readStatusObject(store, gameId, { versioned: false });
   if (found && (found.status.attempt !== null || found.status.run_id !== null)) {
     const s = found.status;
     return {

@@ -128,8 +128,8 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     abandoned = handler.inFlight();
     log(`grace period over: cancelling ${abandoned} running games`);
     abandon.abort(new Error("server shut down"));
-    // Cancelling is quick (ffmpeg is killed, writes are refused): within Cloud Run's 10 s with the 8 s grace.
-    await handler.drain(1500);
+    // Cancelling is quick (ffmpeg is killed, writes are refused): on Cloud Run it must fit the 10 s with the 8 s grace.
+    await handler.drain(onCloudRun ? 1500 : 10_000);
   });
   await pipeline.backends.plays.close?.();
   log("stopped");
