@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errorMessage } from "../domain/errors.js";
@@ -90,6 +92,7 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
   const info = await videos.stat(source);
   if (!info) return failAll("missing", `camera video ${source} is missing from ${videos.name}`);
   cameraRecord.bytes = info.size;
+  cameraRecord.identity = (await videos.identify?.(source)) ?? null;
 
   let opened: OpenedVideo;
   try {
@@ -139,6 +142,8 @@ async function reusable(pipeline: Pipeline, mode: CutModeStrategy, clip: Planned
   if (!sameCut) return null;
   // A clip cut another way (copy vs exact) is not what this run asks for.
   if (!mode.reuses.includes(before.cutMode)) return null;
+  // A clip with a lead-in but no recorded timeline offsets predates them: its Gemini line could not place the play.
+  if ((before.offset ?? 0) > 0 && !before.videoOffsets) return null;
   const info = await pipeline.backends.output.stat(clip.key);
   if (!info || info.size !== before.bytes) return null;
   return { ...before, reused: true, elapsedMs: 0 };
@@ -182,10 +187,15 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       const check = await (cutModeThatMade(made.mode) ?? mode).verify(tools, made, expected);
       return { made, check, file };
     });
-    const modeFields = { cutMode: cut.made.mode, offset: round(cut.made.offset), fallbackReason: cut.made.fallbackReason ?? null };
+    const modeFields = {
+      cutMode: cut.made.mode, offset: round(cut.made.offset), fallbackReason: cut.made.fallbackReason ?? null,
+      ...(cut.made.videoOffsets ? { videoOffsets: cut.made.videoOffsets } : {}),
+    };
     if (!cut.check.ok) {
       return record(clip, mode, { ...modeFields, reason: `clip failed its check: ${cut.check.reason}`, elapsedMs: Date.now() - started });
     }
+    // Hashed before upload, so a later reader (dataset build) can tell a clip changed in the store.
+    const sha256 = await hashFile(cut.file);
     const written = await uploadPool.run(() => output.write(clip.key, { file: cut.file }, { contentType: "video/mp4" }));
     const info = cut.check.info;
     return record(clip, mode, {
@@ -194,6 +204,7 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       actualStart: round(cut.made.actualStart),
       actualDuration: round(info.video?.duration ?? info.duration),
       bytes: written.size,
+      sha256,
       elapsedMs: Date.now() - started,
       ...(written.retries && { uploadRetries: written.retries }),
     });
@@ -202,4 +213,10 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

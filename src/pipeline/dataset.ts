@@ -32,7 +32,7 @@ export function buildDataset(
     const play = byId.get(clip.playId);
     const side = sides.get(clip.playId);
     if (clip.status !== "ok" || !play || !side) continue;
-    bySide[side].push({ play, camera: clip.camera, uri: output.uri(clip.key) });
+    bySide[side].push({ play, camera: clip.camera, uri: output.uri(clip.key), offsets: clip.videoOffsets ?? null });
   }
   const order = (a: DatasetClip, b: DatasetClip): number =>
     a.play.start - b.play.start || cmp(a.play.id, b.play.id) || cmp(a.camera, b.camera);

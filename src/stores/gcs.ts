@@ -4,6 +4,7 @@ import { PassThrough, type Readable } from "node:stream";
 import type { Bucket, File } from "@google-cloud/storage";
 import { StoreError, ValidationError } from "../domain/errors.js";
 import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
+import { generationOf } from "./gcs-generation.js";
 import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
 import { firstResponse, safeCause, statusOf } from "./gcs-http.js";
 import { readGeneration, writeIfGeneration } from "./gcs-versioned.js";
@@ -97,6 +98,8 @@ class GcsStore implements ObjectStore {
       throw this.ioError(`cannot stat ${JSON.stringify(key)}`, error);
     }
   }
+
+  async identify(key: string): Promise<string | null> { return generationOf(await this.file(key), (e) => this.ioError(`cannot stat ${JSON.stringify(key)}`, e)); }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
     const file = await this.file(key);

@@ -80,6 +80,14 @@ class LocalStore implements ObjectStore {
     }
   }
 
+  async identify(key: string): Promise<string | null> {
+    const info = await stat(this.localPath(key)).catch((error: unknown) => {
+      if (isAbsent(error)) return null;
+      throw this.ioError(`cannot stat ${JSON.stringify(key)}`, error);
+    });
+    return info?.isFile() ? `size:${info.size},mtime:${info.mtime.toISOString()}` : null;
+  }
+
   async read(key: string, range?: ByteRange): Promise<Readable> {
     const file = this.localPath(key);
     let handle: FileHandle;

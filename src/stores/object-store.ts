@@ -76,6 +76,12 @@ export interface ObjectStore {
    * new version, or null when the precondition failed and nothing was written.
    */
   writeIfVersion?(key: string, body: string, expected: string | null, options?: { contentType?: string }): Promise<string | null>;
+  /**
+   * Optional: which version of the object this is, as the store tells it
+   * (GCS generation; size and mtime for a folder), or null when there is none.
+   * Recorded with what is made from it, so a later reader can tell it changed.
+   */
+  identify?(key: string): Promise<string | null>;
   /** Optional: a local file path ffmpeg can open directly, when the store is a folder. */
   localPath?(key: string): string;
 }

@@ -6,6 +6,7 @@ import { mediaInputOptions } from "../input-options.js";
 import {
   keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn, type VideoPacket, type VideoStreamInfo,
 } from "../keyframes.js";
+import { clipTimelineOffsets } from "../clip-timeline.js";
 import { FFMPEG_QUIET, causeText, runMediaTool } from "../run.js";
 import type { MediaTools } from "../tools.js";
 import { verifyDuration, type CameraReads, type CutModeStrategy } from "./mode.js";
@@ -36,7 +37,10 @@ export const copyMode: CutModeStrategy = {
     // Also here, not only at the settings' edge: a library caller's options reach this too.
     const refused = copyMode.refuses(req);
     if (refused) throw new ValidationError(refused);
-    return { mode: "copy", ...(await cutCopyClip(tools, req, req)) };
+    const made = await cutCopyClip(tools, req, req);
+    // The clip holds more than the play: say where the play is, for Gemini's videoMetadata.
+    const play = { start: req.start, duration: req.duration, keyframe: made.actualStart };
+    return { mode: "copy", ...made, videoOffsets: await clipTimelineOffsets(tools, req.output, play, req.timeoutMs) };
   },
   verify: (tools, made, expected) => verifyDuration(tools, made, expected, copyEndSlackSec(expected.stream, expected.fps)),
 };

@@ -34,6 +34,8 @@ export interface CutClipResult {
   fallbackReason?: string;
   /** Smart: frames re-encoded, before the first copied keyframe plus after the last copied frame. */
   reencodedFrames?: number;
+  /** Copy: the play's START and END on the clip file's own timeline (Gemini's videoMetadata offsets). */
+  videoOffsets?: { start: number; end: number };
 }
 
 /** The clip to check against its play. */

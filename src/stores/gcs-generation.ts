@@ -1,0 +1,16 @@
+import type { File } from "@google-cloud/storage";
+
+/**
+ * The GCS store's `identify`: an object's generation, which GCS changes on
+ * every overwrite, so a record of it says which version something was made
+ * from. Null when the object does not exist.
+ */
+export async function generationOf(file: File, ioError: (error: unknown) => Error): Promise<string | null> {
+  try {
+    const [metadata] = await file.getMetadata();
+    return `gcs-generation:${String(metadata.generation)}`;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 404) return null;
+    throw ioError(error);
+  }
+}
