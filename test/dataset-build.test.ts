@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDatasetFromGames } from "../src/dataset/build.js";
@@ -124,5 +124,38 @@ describe("dataset build", () => {
     expect((await file(datasetKeys("kept").record)).equals(before)).toBe(true);
     const forced = await buildDatasetFromGames(store, buildRequest("kept", ["ga", "gb"], {}, true));
     expect(forced.doc.counts.games).toBe(2);
+  });
+
+  it("--drop-invalid leaves out a clip over 100 MB and lists it, but refuses when more than 10% would go", async () => {
+    const manifestPath = join(ws.out, manifestKey("gb"));
+    const original = await readFile(manifestPath);
+    const manifest = JSON.parse(original.toString()) as GameManifest;
+    const ok = manifest.clips.filter((c) => c.status === "ok");
+    const saved = await Promise.all(ok.map((c) => file(c.key)));
+    // Sparse files over Vertex AI's 100 MB, recorded as the game's own clips.
+    const oversize = async (count: number): Promise<void> => {
+      for (const clip of ok.slice(0, count)) {
+        const path = join(ws.out, clip.key);
+        await truncate(path, 100_000_001);
+        clip.bytes = 100_000_001;
+        clip.sha256 = createHash("sha256").update(await readFile(path)).digest("hex");
+      }
+      await writeFile(manifestPath, JSON.stringify(manifest));
+    };
+    try {
+      await oversize(1);
+      await expect(buildDatasetFromGames(store, buildRequest("big", GAMES))).rejects.toThrow(/1 of 24 examples break Vertex AI limits; nothing written.*\n.*gb\/.*100\.0 MB video file limit/s);
+      const { doc } = await buildDatasetFromGames(store, buildRequest("big", GAMES, { dropInvalid: true }));
+      expect(doc.counts).toMatchObject({ dropped: 1, training: expect.any(Number) });
+      expect(doc.examples).toHaveLength(23);
+      expect(doc.dropped[0]?.reasons.join()).toMatch(/over the 100\.0 MB video file limit/);
+      expect((await file(datasetKeys("big").card)).toString()).toMatch(/## Left out \(--drop-invalid\)/);
+      await oversize(3);
+      await expect(buildDatasetFromGames(store, buildRequest("big3", GAMES, { dropInvalid: true }))).rejects.toThrow(/would leave out 3 of 24 examples, over Vertex AI's 10% limit/);
+      expect(await readDataset(store, "big3")).toEqual({ kind: "absent" });
+    } finally {
+      await Promise.all(ok.map((c, i) => writeFile(join(ws.out, c.key), saved[i] ?? Buffer.alloc(0))));
+      await writeFile(manifestPath, original);
+    }
   });
 });

@@ -40,7 +40,7 @@ describe("playclips dataset (CLI)", () => {
       [["dataset", "build", "--all"], /exactly one dataset NAME, got none/],
       [["dataset", "build", "../x", "--all"], /dataset name "..\/x" is not usable/],
       [["dataset", "build", "d", "--all", "--split-by", "team"], /--split-by must be one of game, play/],
-      [["dataset", "build", "d", "--all", "--media-resolution", "ultra"], /--media-resolution must be one of low, medium, high/],
+      [["dataset", "build", "d", "--all", "--media-resolution", "ultra"], /--media-resolution "ultra" is not one of: low, medium, high/],
       [["dataset", "build", "d", "--all", "--price-date", "yesterday"], /--price-date must be a date/],
       [["dataset", "predict-requests", "d"], /no dataset "d" in .*build it with/],
       [["dataset", "frobnicate", "d"], /unknown dataset command "frobnicate"/],

@@ -55,6 +55,7 @@ export const SETTINGS = [
   { key: "splitRatio", flag: "split-ratio", env: ["PLAYCLIPS_SPLIT_RATIO"], type: "number", group: "dataset", default: DEFAULT_SPLIT.ratio, help: "share of plays in training_data.jsonl" },
   { key: "splitSeed", flag: "split-seed", env: ["PLAYCLIPS_SPLIT_SEED"], type: "string", group: "dataset", default: DEFAULT_SPLIT.seed, help: "seed of the deterministic split" },
   { key: "format", flag: "format", env: ["PLAYCLIPS_FORMAT"], type: "string", group: "dataset", default: "gemini", help: "JSONL line format: gemini | seed" },
+  { key: "mediaResolution", flag: "media-resolution", env: ["PLAYCLIPS_MEDIA_RESOLUTION"], type: "string", group: "dataset", default: "low", help: "Gemini mediaResolution on every line: low | medium | high (docs/vertex-limits.md)" },
   { key: "promptTemplate", flag: "prompt-template", env: ["PLAYCLIPS_PROMPT_TEMPLATE"], type: "string", group: "dataset", help: "prompt text with {field} placeholders (default: docs/dataset-format.md)" },
   { key: "labelTemplate", flag: "label-template", env: ["PLAYCLIPS_LABEL_TEMPLATE"], type: "string", group: "dataset", help: "model answer with {field} placeholders (default: {annotation_json})" },
   { key: "ffmpegPath", flag: "ffmpeg", env: ["FFMPEG_PATH"], type: "string", group: "tools", help: "ffmpeg binary (default: found on PATH)" },

@@ -1,6 +1,7 @@
 import { availableParallelism, tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { ValidationError } from "../domain/errors.js";
+import { MEDIA_RESOLUTIONS } from "../domain/gemini.js";
 import { assertJsonlFormat, DEFAULT_TEMPLATES } from "../domain/jsonl.js";
 import { assertSplitRatio } from "../domain/split.js";
 import type { MediaToolPaths } from "../extraction/locate.js";
@@ -78,6 +79,7 @@ export function settingsOf(v: RawConfig, context: { cwd: string; searchPath?: st
     dataset: {
       split: { ratio: assertSplitRatio(Number(v.splitRatio)), seed: String(v.splitSeed) },
       format: assertJsonlFormat(String(v.format)),
+      mediaResolution: oneOf("media-resolution", v.mediaResolution, MEDIA_RESOLUTIONS),
       templates: {
         prompt: text(v.promptTemplate) ?? DEFAULT_TEMPLATES.prompt,
         label: text(v.labelTemplate) ?? DEFAULT_TEMPLATES.label,

@@ -8,7 +8,7 @@ import type { DatasetDocument, DatasetExample, DatasetBuildSettings, DroppedExam
 import { dropWithinLimit, preflight } from "./preflight.js";
 import { datasetKeys, describeFile, publishDataset, readDataset } from "./publish.js";
 import { assignSides } from "./split-examples.js";
-import { epochCostUsd, estimateTokens } from "./vertex-limits.js";
+import { epochCostUsd, estimateTokens } from "../domain/vertex-limits.js";
 
 export interface BuildRequest {
   name: string;

@@ -1,5 +1,6 @@
 import type { MediaResolution, VideoOffsets } from "../domain/gemini.js";
 import type { Camera } from "../domain/types.js";
+import type { TokenPrice } from "../domain/vertex-limits.js";
 
 export type { MediaResolution, VideoOffsets } from "../domain/gemini.js";
 
@@ -50,13 +51,6 @@ export interface DatasetBuildSettings {
   price: TokenPrice;
 }
 
-/** What one tuning epoch is priced at; configurable because prices change. */
-export interface TokenPrice {
-  usdPerMillionTokens: number;
-  /** When the price was read from its source (YYYY-MM-DD). */
-  asOf: string;
-  source: string;
-}
 
 /** The games a dataset was built from, each as of the run that made it. */
 export interface GameInput {

@@ -1,5 +1,5 @@
 import type { DatasetExample, LimitCheck, MediaResolution } from "./model.js";
-import { VERTEX_LIMITS as L } from "./vertex-limits.js";
+import { exampleProblems, VERTEX_LIMITS as L } from "../domain/vertex-limits.js";
 
 export interface PreflightInput {
   examples: readonly DatasetExample[];
@@ -24,12 +24,10 @@ const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 export function preflight(input: PreflightInput): Preflight {
   const { examples, mediaResolution } = input;
   const invalid = new Map<DatasetExample, string[]>();
-  const flag = (e: DatasetExample, reason: string): void => void invalid.set(e, [...(invalid.get(e) ?? []), reason]);
   const maxSeconds = L.exampleSeconds.value[mediaResolution];
   for (const e of examples) {
-    if (e.bytes > L.videoFileBytes.value) flag(e, `clip is ${MB(e.bytes)}, over the ${MB(L.videoFileBytes.value)} video file limit`);
-    if (e.duration > maxSeconds) flag(e, `clip is ${e.duration.toFixed(1)} s, over ${maxSeconds / 60} min at ${mediaResolution} media resolution`);
-    if (e.tokens > L.exampleTokens.value) flag(e, `about ${e.tokens} tokens, over the ${L.exampleTokens.value} per-example limit`);
+    const problems = exampleProblems({ bytes: e.bytes, seconds: e.duration, tokens: e.tokens }, mediaResolution);
+    if (problems.length > 0) invalid.set(e, problems);
   }
   const count = (side: string): number => examples.filter((e) => e.side === side).length;
   const resolutions = new Set(input.lineResolutions);

@@ -166,6 +166,8 @@ export interface GameManifest {
   /** Every valid play; absent in manifests written before it was recorded. */
   plays?: PlaySummary[];
   clips: ClipRecord[];
+  /** Lines of the game's JSONL that break a Vertex AI tuning limit (docs/vertex-limits.md); absent before they were checked. */
+  warnings?: string[];
   /** Which side each valid play went to. */
   assignments: Record<string, "training" | "validation">;
   outputs: { training: string; validation: string } | null;

@@ -1,6 +1,7 @@
 import { datasetJsonl, renderTemplate, templateFields, type DatasetClip } from "../domain/jsonl.js";
 import type { GameLayout } from "../domain/layout.js";
 import { camerasForAngle } from "../domain/angles.js";
+import { estimateTokens, exampleProblems } from "../domain/vertex-limits.js";
 import { splitPlays, type SplitSide } from "../domain/split.js";
 import type { ClipRecord, Play, PlaySummary } from "../domain/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -12,6 +13,8 @@ export interface DatasetFiles {
   validation: string;
   trainingLines: number;
   validationLines: number;
+  /** Lines that break a Vertex AI tuning limit: warnings, since a game's files are not the tuning input. */
+  warnings: string[];
 }
 
 /**
@@ -28,11 +31,14 @@ export function buildDataset(
   );
   const byId = new Map(plays.map((p) => [p.id, p]));
   const bySide: Record<SplitSide, DatasetClip[]> = { training: [], validation: [] };
+  const warnings: string[] = [];
   for (const clip of clips) {
     const play = byId.get(clip.playId);
     const side = sides.get(clip.playId);
     if (clip.status !== "ok" || !play || !side) continue;
-    bySide[side].push({ play, camera: clip.camera, uri: output.uri(clip.key), offsets: clip.videoOffsets ?? null });
+    const entry: DatasetClip = { play, camera: clip.camera, uri: output.uri(clip.key), offsets: clip.videoOffsets ?? null };
+    bySide[side].push(entry);
+    warnings.push(...lineWarnings(settings, clip, entry));
   }
   const order = (a: DatasetClip, b: DatasetClip): number =>
     a.play.start - b.play.start || cmp(a.play.id, b.play.id) || cmp(a.camera, b.camera);
@@ -40,10 +46,11 @@ export function buildDataset(
   bySide.validation.sort(order);
   return {
     assignments: Object.fromEntries(sides),
-    training: datasetJsonl(bySide.training, settings.format, settings.templates),
-    validation: datasetJsonl(bySide.validation, settings.format, settings.templates),
+    training: datasetJsonl(bySide.training, settings.format, settings.templates, settings.mediaResolution),
+    validation: datasetJsonl(bySide.validation, settings.format, settings.templates, settings.mediaResolution),
     trainingLines: bySide.training.length,
     validationLines: bySide.validation.length,
+    warnings: [...(clips.some((c) => c.status === "ok") && !output.uri("x").startsWith("gs://") ? [LOCAL_WARNING] : []), ...warnings],
   };
 }
 
@@ -56,6 +63,19 @@ export function playSummary(settings: DatasetSettings, play: Play): PlaySummary 
   const fields = templateFields(play, camerasForAngle(play.angle)[0]);
   const label = settings.format === "seed" ? null : renderTemplate(settings.templates.label, fields);
   return { id: play.id, angle: play.angle, start: play.start, end: play.end, playType: play.playType, label };
+}
+
+const LOCAL_WARNING = "clip URIs are not gs://: Vertex AI cannot read these lines (fine for trying things out; `playclips dataset build --allow-local` accepts them)";
+
+/** The same per-line checks `dataset build` makes (docs/vertex-limits.md), at the media resolution the lines carry. */
+function lineWarnings(settings: DatasetSettings, clip: ClipRecord, entry: DatasetClip): string[] {
+  const resolution = settings.mediaResolution ?? "low";
+  const fields = templateFields(entry.play, entry.camera);
+  const text = renderTemplate(settings.templates.prompt, fields) + renderTemplate(settings.templates.label, fields);
+  const seconds = clip.actualDuration ?? clip.requestedDuration;
+  const seen = entry.offsets ? entry.offsets.end - entry.offsets.start : seconds;
+  const problems = exampleProblems({ bytes: clip.bytes ?? 0, seconds, tokens: estimateTokens(seen, resolution, text) }, resolution);
+  return problems.map((p) => `${clip.key}: ${p}`);
 }
 
 function cmp(a: string, b: string): number {

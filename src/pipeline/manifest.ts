@@ -85,7 +85,7 @@ export function buildManifest(
   game: FinishedRun,
   settings: {
     split: GameManifest["split"];
-    lines: { trainingLines: number; validationLines: number; assignments: GameManifest["assignments"] } | null;
+    lines: { trainingLines: number; validationLines: number; assignments: GameManifest["assignments"]; warnings?: string[] } | null;
     outputs: GameManifest["outputs"];
     plays: GameManifest["plays"];
     /** The rejections the manifest lists, and the side file with all of them when there are many. */
@@ -121,6 +121,7 @@ export function buildManifest(
     rejectedPlaysFile: settings.listed.rejectedPlaysFile,
     plays: settings.plays,
     clips: [...game.clips].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    warnings: settings.lines?.warnings ?? [],
     assignments: settings.lines?.assignments ?? {},
     outputs: settings.outputs,
   };

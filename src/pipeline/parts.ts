@@ -1,3 +1,4 @@
+import type { MediaResolution } from "../domain/gemini.js";
 import type { LineTemplates } from "../domain/jsonl.js";
 import type { SplitOptions } from "../domain/split.js";
 import type { ClipRecord, GameResult, JsonlFormat } from "../domain/types.js";
@@ -48,6 +49,8 @@ export interface DatasetSettings {
   split: SplitOptions;
   format: JsonlFormat;
   templates: LineTemplates;
+  /** Written on every Gemini line as generationConfig.mediaResolution; none when absent. */
+  mediaResolution?: MediaResolution;
 }
 
 /** Bounds shared by every game of a process. */

@@ -1,4 +1,4 @@
-import { DEFAULT_PRICE } from "../../src/dataset/vertex-limits.js";
+import { DEFAULT_PRICE } from "../../src/domain/vertex-limits.js";
 import type { BuildRequest } from "../../src/dataset/build.js";
 
 /** A build request with the CLI's defaults, local clips allowed; override what a test is about. */

@@ -1,10 +1,9 @@
 import { ValidationError } from "../../domain/errors.js";
-import { MEDIA_RESOLUTIONS, type MediaResolution } from "../../domain/gemini.js";
 import { buildDatasetFromGames } from "../../dataset/build.js";
 import { SPLIT_BYS, type SplitBy } from "../../dataset/model.js";
 import { datasetKeys } from "../../dataset/publish.js";
 import { tuningJobCall } from "../../dataset/tuning-call.js";
-import { DEFAULT_PRICE } from "../../dataset/vertex-limits.js";
+import { DEFAULT_PRICE } from "../../domain/vertex-limits.js";
 import { playclipsVersion } from "../../version.js";
 import { openSettingsStore } from "../../config/open-pipeline.js";
 import { loadSettings } from "../../config/settings.js";
@@ -63,7 +62,6 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
     games: { type: "string" },
     all: { type: "boolean" },
     "split-by": { type: "string" },
-    "media-resolution": { type: "string" },
     "allow-local": { type: "boolean" },
     "drop-invalid": { type: "boolean" },
     "price-per-million": { type: "string" },
@@ -75,7 +73,7 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
   const games = gameIdsFlag(values.games);
   if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
   if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
-  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const { settings, config } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const store = await openSettingsStore(settings, "out", io.cwd);
   const { doc, changed, skipped } = await buildDatasetFromGames(store, {
     name,
@@ -84,7 +82,8 @@ async function buildCommand(args: string[], io: CommandIo): Promise<number> {
       splitBy: oneOf("split-by", values["split-by"] ?? "game", SPLIT_BYS) as SplitBy,
       splitRatio: settings.dataset.split.ratio,
       splitSeed: settings.dataset.split.seed,
-      mediaResolution: values["media-resolution"] === undefined ? null : (oneOf("media-resolution", values["media-resolution"], MEDIA_RESOLUTIONS) as MediaResolution),
+      // Only a resolution the user chose overrides the games' own; the table's default does not.
+      mediaResolution: config.origins.mediaResolution === "default" ? null : settings.dataset.mediaResolution ?? null,
       allowLocal: values["allow-local"] === true,
       dropInvalid: values["drop-invalid"] === true,
       price: {

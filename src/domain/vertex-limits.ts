@@ -1,4 +1,12 @@
-import type { MediaResolution, TokenPrice } from "./model.js";
+import type { MediaResolution } from "./gemini.js";
+
+/** What one tuning epoch is priced at; configurable because prices change. */
+export interface TokenPrice {
+  usdPerMillionTokens: number;
+  /** When the price was read from its source (YYYY-MM-DD). */
+  asOf: string;
+  source: string;
+}
 
 // Every number here is Google's, quoted with the page it comes from, so that a
 // reader can check it and a successor can update it in one place.
@@ -49,6 +57,25 @@ export function estimateTokens(seconds: number, resolution: MediaResolution, tex
   const video = frames * TOKENS_PER_FRAME[resolution];
   const audio = Math.ceil(seconds * AUDIO_TOKENS_PER_SECOND);
   return video + audio + Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+/** What the per-example limits look at, for a tuning dataset's example or a game's line. */
+export interface ExampleFacts {
+  bytes: number;
+  /** The clip file's duration. */
+  seconds: number;
+  tokens: number;
+}
+
+/** Every per-example Vertex AI limit the example breaks, as sentences; [] when none. */
+export function exampleProblems(e: ExampleFacts, resolution: MediaResolution): string[] {
+  const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+  const maxSeconds = VERTEX_LIMITS.exampleSeconds.value[resolution];
+  const problems: string[] = [];
+  if (e.bytes > VERTEX_LIMITS.videoFileBytes.value) problems.push(`clip is ${mb(e.bytes)}, over the ${mb(VERTEX_LIMITS.videoFileBytes.value)} video file limit`);
+  if (e.seconds > maxSeconds) problems.push(`clip is ${e.seconds.toFixed(1)} s, over ${maxSeconds / 60} min at ${resolution} media resolution`);
+  if (e.tokens > VERTEX_LIMITS.exampleTokens.value) problems.push(`about ${e.tokens} tokens, over the ${VERTEX_LIMITS.exampleTokens.value} per-example limit`);
+  return problems;
 }
 
 export function epochCostUsd(trainingTokens: number, price: TokenPrice): number {
