@@ -143,6 +143,31 @@ describe("the game report in Chromium", () => {
   });
 });
 
+describe("the dataset report in Chromium", () => {
+  it("shows the card's numbers, the limits and SVG charts, links to the game's report, with no error", async () => {
+    expect((await cli(["dataset", "build", "demo-set", "--games", gameId, "--allow-local", "--out", dir])).code).toBe(0);
+    const made = await cli(["report", "--dataset", "demo-set", "--out", dir]);
+    expect(made.code).toBe(0);
+    expect(made.out).toContain("datasets/demo-set/report/index.html");
+    const doc = JSON.parse(await readFile(join(dir, "datasets/demo-set/dataset.json"), "utf8")) as { counts: { training: number; validation: number } };
+
+    const page = await browser.context.newPage();
+    const problems = watch(page);
+    await page.goto(pathToFileURL(join(dir, "datasets/demo-set/report/index.html")).href);
+    const stats = await page.locator(".stat b").allTextContents();
+    expect(stats.slice(0, 2)).toEqual([String(doc.counts.training), String(doc.counts.validation)]);
+    // One bar segment per play_type and side, and one histogram bar per bin.
+    expect(await page.locator("svg.chart").count()).toBe(2);
+    expect(await page.locator("svg.chart rect").count()).toBeGreaterThan(4);
+    await expect(page.getByText(EVIL, { exact: true }).count()).resolves.toBeGreaterThan(0);
+    await page.click(`a[href="../../../games/${gameId}/report/index.html"]`);
+    expect(page.url()).toBe(pathToFileURL(join(dir, reportKey(gameId))).href);
+    await page.screenshot({ path: join(ARTIFACTS, "report-dataset.png") });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
 describe("playclips serve GET /report/", () => {
   it("serves the same page behind the trigger's token, which a browser sends as a Basic password", async () => {
     const token = "report-token-123";

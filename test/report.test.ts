@@ -137,7 +137,7 @@ describe("playclips report (one game, local folder)", () => {
     expect(await main(["report", "--games", "g1,nothing-here", "--out", ws.out], io)).toBe(1);
     expect(out.text()).toMatch(/nothing-here\s+no-outputs\s+no manifest in local:/);
     expect(await main(["report", "--out", ws.out], io)).toBe(2);
-    expect(err.text()).toContain("playclips report: [input] no games: pass --games a,b,c or --all\n");
+    expect(err.text()).toContain("playclips report: [input] name what to report: one of --games a,b,c, --all or --dataset NAME\n");
     expect(err.text()).not.toMatch(/\n\s+at /);
   });
 });

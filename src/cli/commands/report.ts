@@ -3,6 +3,9 @@ import { scrubSecrets } from "../../config/secrets.js";
 import { settingsHelp } from "../../config/settings-table.js";
 import { loadSettings } from "../../config/settings.js";
 import { listGamesInStore } from "../../dataset/collect.js";
+import { assertDatasetName } from "../../dataset/publish.js";
+import { parseGameId } from "../../domain/ids.js";
+import { writeDatasetReport, type DatasetReportResult } from "../../report/dataset-report.js";
 import { ValidationError } from "../../domain/errors.js";
 import { locateMediaTools } from "../../extraction/locate.js";
 import { createPool } from "../../pipeline/pool.js";
@@ -12,7 +15,7 @@ import { createReportProgress } from "../report-progress.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
 
-export const REPORT_HELP = `playclips report (--games a,b,c | --all) [--out DIR|gs://…] [--json]
+export const REPORT_HELP = `playclips report (--games a,b,c | --all | --dataset NAME) [--out DIR|gs://…] [--json]
 
 Writes a static HTML report beside each game's outputs:
 games/{game_id}/report/index.html with a strip of thumbnails (first, middle
@@ -23,6 +26,8 @@ Thumbnails are named by the clip's content hash: a rerun makes only new ones.
 
   --games LIST        game ids, comma or space separated
   --all               every game with a manifest in --out
+  --dataset NAME      datasets/NAME/report/index.html (card, limits, charts,
+                      links to the games) and the reports of its games
   --json              print the results as JSON instead of a table
   --config FILE       settings file (default ./playclips.config.json)
 
@@ -32,15 +37,25 @@ outputs, 2 on bad input.
 ${settingsHelp(["stores", "limits"])}`;
 
 export async function reportCommand(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseFlags(args, { ...settingFlags(), games: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" } });
+  const { values } = parseFlags(args, { ...settingFlags(), games: { type: "string" }, all: { type: "boolean" }, dataset: { type: "string" }, json: { type: "boolean" } });
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const games = gameIdsFlag(values.games);
-  if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
-  if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
+  const dataset = typeof values.dataset === "string" ? assertDatasetName(values.dataset) : null;
+  if ([values.all === true, games.length > 0, dataset !== null].filter(Boolean).length !== 1) {
+    throw new ValidationError("name what to report: one of --games a,b,c, --all or --dataset NAME");
+  }
 
   const store = await openSettingsStore(settings, "out", io.cwd);
   const tools = await locateMediaTools(settings.tools);
-  const gameIds = values.all ? await listGamesInStore(store) : games;
+  let datasetResult: DatasetReportResult | null = null;
+  if (dataset !== null) {
+    datasetResult = await writeDatasetReport(dataset, store);
+    if (datasetResult.state !== "written") {
+      io.stdout.write(`${values.json ? JSON.stringify({ dataset: datasetResult }, null, 2) : `${dataset}: ${datasetResult.reason}`}\n`);
+      return 1;
+    }
+  }
+  const gameIds = datasetResult?.state === "written" ? datasetResult.games.map(parseGameId) : values.all ? await listGamesInStore(store) : games;
   if (gameIds.length === 0) throw new ValidationError(`${store.name} holds no games: run some first`);
 
   const progress = createReportProgress(io.stderr);
@@ -61,7 +76,8 @@ export async function reportCommand(args: string[], io: CommandIo): Promise<numb
   } finally {
     progress.stop();
   }
-  const text = values.json ? JSON.stringify(results, null, 2) : summary(results);
+  const page = datasetResult?.state === "written" ? `\ndataset ${datasetResult.dataset}: ${datasetResult.uri}` : "";
+  const text = values.json ? JSON.stringify(datasetResult ? { dataset: datasetResult, games: results } : results, null, 2) : summary(results) + page;
   io.stdout.write(`${scrubSecrets(text, io.env, values)}\n`);
   return results.every((r) => r.state === "written") ? 0 : 1;
 }
