@@ -145,7 +145,7 @@ describe("the game report in Chromium", () => {
 
 describe("the dataset report in Chromium", () => {
   it("shows the card's numbers, the limits and SVG charts, links to the game's report, with no error", async () => {
-    expect((await cli(["dataset", "build", "demo-set", "--games", gameId, "--allow-local", "--out", dir])).code).toBe(0);
+    expect((await cli(["dataset", "build", "demo-set", "--games", gameId, "--split-by", "play", "--allow-local", "--out", dir])).code).toBe(0);
     const made = await cli(["report", "--dataset", "demo-set", "--out", dir]);
     expect(made.code).toBe(0);
     expect(made.out).toContain("datasets/demo-set/report/index.html");
