@@ -565,7 +565,7 @@ describe("deploy/workflows/basketball-training-pipeline.yaml", () => {
     expect(Object.keys(ret)).toEqual(expect.arrayContaining(["completed_games", "failed_games", "pending_games", "total_time"]));
   });
 
-  it("polls the bucket for both JSONL files, reads manifest.json for failure, sleeps, and stops at the limit", () => {
+  it("polls the bucket for both JSONL files, reads status.json for failure, sleeps, and stops at the limit", () => {
     const poll = sub("poll_games_completion");
     const text = JSON.stringify(poll);
     expect(text).toContain('prefix + \\"training_data.jsonl\\"');
@@ -575,9 +575,9 @@ describe("deploy/workflows/basketball-training-pipeline.yaml", () => {
     expect(get).toBeDefined();
     const getArgs = (get as [string, Obj])[1].args as Obj;
     expect(getArgs.alt).toBe("media");
-    expect(getArgs.object).toContain("manifest.json");
+    expect(getArgs.object).toContain("status.json");
     expect(getArgs.object).toContain("text.url_encode(");
-    expect(text).toContain('manifest_status == \\"failed\\"');
+    expect(text).toContain('game_status == \\"failed\\"');
     const sleep = allSteps(poll).find(([, b]) => b.call === "sys.sleep");
     expect(((sleep as [string, Obj])[1].args as Obj).seconds).toBe("${poll_interval_seconds}");
     expect(text).toContain("deadline");
