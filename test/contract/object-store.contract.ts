@@ -195,7 +195,11 @@ export function describeObjectStoreContract(name: string, factory: StoreFactory,
       } finally {
         clearInterval(sampler);
       }
-      expect(peak - baseline).toBeLessThan(LARGE_BYTES / 2);
+      // A store that held the file would grow RSS by at least LARGE_BYTES (one
+      // 64 MiB buffer is a fresh mmap). Streaming stays well under it, but the
+      // HTTP client's buffers and uncollected garbage have measured up to just
+      // over half of it (33.7 MB in a CI run), so the bound sits at three quarters.
+      expect(peak - baseline).toBeLessThan((LARGE_BYTES * 3) / 4);
       const tail = await readAll(await store.read("big/large.bin", { start: LARGE_BYTES - large.tail.length }));
       expect(tail.equals(large.tail)).toBe(true);
       const last = await readAll(await store.read("big/large.bin", { start: LARGE_BYTES - 1, end: LARGE_BYTES - 1 }));
