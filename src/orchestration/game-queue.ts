@@ -39,6 +39,9 @@ export interface GameQueue {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
+/** The queue's retry defaults, in one place: the engine and `batch`'s flags and help read them. */
+export const QUEUE_DEFAULTS = { expireInSeconds: 7200, retryLimit: 3, retryDelaySeconds: 30 } as const;
+
 export interface GameQueueOptions {
   /** Where the queue lives; its scheme picks the engine (queue-engines.ts). */
   connectionString: string;

@@ -2,7 +2,7 @@ import PgBoss from "pg-boss";
 import { ValidationError, errorMessage } from "../domain/errors.js";
 import { startQueueRacing } from "./queue-start.js";
 import { parseGameId } from "../domain/ids.js";
-import type { EnqueueResult, GameJobInfo, GameQueue, GameQueueOptions, JobState } from "./game-queue.js";
+import { QUEUE_DEFAULTS, type EnqueueResult, type GameJobInfo, type GameQueue, type GameQueueOptions, type JobState } from "./game-queue.js";
 
 /**
  * The game queue on Postgres, with pg-boss: one job per game, at most one
@@ -20,10 +20,10 @@ export async function createGameQueue(options: GameQueueOptions): Promise<GameQu
   // The schema is spliced into SQL below, so only a plain identifier is accepted.
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new ValidationError(`queue schema ${JSON.stringify(schema)} must be a lowercase identifier`);
   const retry = {
-    retryLimit: options.retryLimit ?? 3,
-    retryDelay: options.retryDelaySeconds ?? 30,
+    retryLimit: options.retryLimit ?? QUEUE_DEFAULTS.retryLimit,
+    retryDelay: options.retryDelaySeconds ?? QUEUE_DEFAULTS.retryDelaySeconds,
     retryBackoff: true,
-    expireInSeconds: options.expireInSeconds ?? 7200,
+    expireInSeconds: options.expireInSeconds ?? QUEUE_DEFAULTS.expireInSeconds,
   };
   const boss = await startQueueRacing(() => {
     const boss = new PgBoss({

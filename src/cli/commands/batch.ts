@@ -1,9 +1,11 @@
 import { ValidationError, errorMessage } from "../../domain/errors.js";
 import { isUuid, parseGameUuid, type GameId } from "../../domain/ids.js";
+import { QUEUE_DEFAULTS } from "../../orchestration/game-queue.js";
 import { openGameQueue } from "../../orchestration/queue-engines.js";
 import { createHttpTrigger } from "../../orchestration/http-trigger.js";
 import { waitForGames, type WaitResult } from "../../orchestration/wait.js";
 import { runBatch } from "../../pipeline/run-batch.js";
+import { DEFAULT_STALE_AFTER_MS } from "../../pipeline/run-scope.js";
 import { openPipeline, openSettingsStore } from "../../config/open-pipeline.js";
 import { scrubSecrets, scrubUrlPassword } from "../../config/secrets.js";
 import { loadSettings, queueUrlOf, type Settings } from "../../config/settings.js";
@@ -29,11 +31,11 @@ the time limit passes. Results older than this batch do not count.
   --poll-interval S       seconds between two looks at the store (default 30)
   --queue-url URL         Postgres of the queue (default DATABASE_URL / --database-url)
   --queue-schema NAME     pg-boss schema (default pgboss)
-  --job-expire S          a job running longer is taken as dead and retried (default 7200)
-  --retry-limit N         queue: retries of a job that errs (default 3; delay doubles each time);
+  --job-expire S          a job running longer is taken as dead and retried (default ${QUEUE_DEFAULTS.expireInSeconds})
+  --retry-limit N         queue: retries of a job that errs (default ${QUEUE_DEFAULTS.retryLimit}; delay doubles each time);
                           http: triggers again of a game whose run died or was cancelled (default 3)
-  --retry-delay S         first retry delay (default 30)
-  --stale-after S         http: a run whose heartbeat is older than this died (default 120)
+  --retry-delay S         first retry delay (default ${QUEUE_DEFAULTS.retryDelaySeconds})
+  --stale-after S         http: a run whose heartbeat is older than this died (default ${DEFAULT_STALE_AFTER_MS / 1000})
   --json                  print the result as JSON
 Exit: 0 every game complete, 1 any failed, 3 time limit hit with games pending.
 
@@ -87,8 +89,8 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
     const store = await openSettingsStore(settings, "out", io.cwd);
     const trigger = createHttpTrigger({
       url, timeoutMs, token: io.env.PLAYCLIPS_TOKEN, log,
-      retryLimit: wholeNumber("retry-limit", values["retry-limit"] ?? 3, 0, 100),
-      staleAfterMs: positiveNumber("stale-after", values["stale-after"] ?? 120) * 1000,
+      retryLimit: wholeNumber("retry-limit", values["retry-limit"] ?? QUEUE_DEFAULTS.retryLimit, 0, 100),
+      staleAfterMs: positiveNumber("stale-after", values["stale-after"] ?? DEFAULT_STALE_AFTER_MS / 1000) * 1000,
     });
     await trigger.triggerAll(games);
     const result = await waitForGames(store, games, { ...wait, externalFailures: (open, reports) => trigger.check(open, reports) });
@@ -100,9 +102,9 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
     const queue = await openGameQueue({
       connectionString: url,
       schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
-      expireInSeconds: wholeNumber("job-expire", values["job-expire"] ?? 7200, 1, 86_400),
-      retryLimit: wholeNumber("retry-limit", values["retry-limit"] ?? 3, 0, 100),
-      retryDelaySeconds: wholeNumber("retry-delay", values["retry-delay"] ?? 30, 0, 86_400),
+      expireInSeconds: wholeNumber("job-expire", values["job-expire"] ?? QUEUE_DEFAULTS.expireInSeconds, 1, 86_400),
+      retryLimit: wholeNumber("retry-limit", values["retry-limit"] ?? QUEUE_DEFAULTS.retryLimit, 0, 100),
+      retryDelaySeconds: wholeNumber("retry-delay", values["retry-delay"] ?? QUEUE_DEFAULTS.retryDelaySeconds, 0, 86_400),
       // Only workers run maintenance; this client enqueues and reads.
       supervise: false,
       onError: (error) => log(`queue error: ${errorMessage(error)}`),

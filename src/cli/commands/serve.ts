@@ -4,6 +4,7 @@ import { startHttpServer } from "../../interfaces/http/node-server.js";
 import { createReportRoute } from "../../interfaces/http/report-route.js";
 import { createPool } from "../../pipeline/pool.js";
 import { processGame } from "../../pipeline/process-game.js";
+import { DEFAULT_STALE_AFTER_MS } from "../../pipeline/run-scope.js";
 import type { RunOptions } from "../../pipeline/parts.js";
 import { openPipeline } from "../../config/open-pipeline.js";
 import { scrubSecrets } from "../../config/secrets.js";
@@ -36,7 +37,7 @@ On SIGTERM or SIGINT: refuses new games, waits for running ones, then exits.
                       then is cancelled: it publishes nothing more, answers 503,
                       and the next attempt reuses the clips it had landed.
   --stale-after S     a run of another instance whose heartbeat is older than
-                      this is dead and its game may be taken over (default 120)
+                      this is dead and its game may be taken over (default ${DEFAULT_STALE_AFTER_MS / 1000})
   --max-games N       games at once; another trigger answers 429 + Retry-After
                       (default: 1 on Cloud Run; elsewhere none, and games
                       beyond the concurrency setting wait their turn)
@@ -76,7 +77,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   const run: RunOptions = {
     reuse: values.force !== true,
     signal: abandon.signal,
-    lease: { staleAfterMs: positiveNumber("stale-after", values["stale-after"] ?? 120) * 1000 },
+    lease: { staleAfterMs: positiveNumber("stale-after", values["stale-after"] ?? DEFAULT_STALE_AFTER_MS / 1000) * 1000 },
     onEvent: (event) => {
       if (event.type === "game-start") log(`game ${event.gameId}: started`);
       else if (event.type === "game-done") log(`game ${event.gameId}: ${event.result.status}, ${event.result.successful_clips} clips ok, ${event.result.failed_clips} failed`);
