@@ -174,6 +174,8 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
     const { tools, tempDir, output } = pipeline.backends;
     const { clipPool, uploadPool, clipTimeoutMs } = pipeline.limits;
     const cut = await clipPool.run(async () => {
+      // A cancelled run publishes nothing: its queued clips stop here, before a temp folder or an ffmpeg.
+      run.signal?.throwIfAborted();
       started = Date.now();
       dir = await mkdtemp(join(tempDir, "playclips-clip-"));
       const file = join(dir, "clip.mp4");
