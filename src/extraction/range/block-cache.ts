@@ -1,7 +1,8 @@
-import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StoreError, ValidationError, errorMessage } from "../../domain/errors.js";
 import type { ObjectStore } from "../../stores/object-store.js";
+import { findMoov } from "./mp4-index.js";
+import { readExactly } from "./read-exactly.js";
 import { SegmentedLru } from "./segmented-lru.js";
 
 export interface BlockCacheOptions {
@@ -33,7 +34,10 @@ export interface RangeStats {
   sharedFetches: number;
   cachedBytes: number;
   peakCachedBytes: number;
+  /** The budget, raised when an mp4's index is kept whole (keepMp4Index). */
   budgetBytes: number;
+  /** Bytes of the blocks kept from their first fetch: the first block and the moov's; 0 if none. */
+  keptIndexBytes: number;
   /** Blocks given up on after the retries, and why the last one failed (for messages). */
   failedBlocks: number;
   lastError: string | null;
@@ -45,6 +49,12 @@ export interface RangeStats {
 const MiB = 1024 * 1024;
 /** Memory for one opened video's blocks when the caller does not say; the `cacheMb` setting's default. */
 export const DEFAULT_CACHE_BYTES = 32 * MiB;
+/**
+ * Most bytes of an mp4 index kept whole beside the budget. A 4 h 1080p30
+ * camera's moov is ~19 MB (~38 MB at 60 fps); a bigger one is left to the
+ * second-reader rule of SegmentedLru, so memory stays bounded.
+ */
+export const MAX_KEPT_INDEX_BYTES = 64 * MiB;
 
 /**
  * The blocks of ONE object of a store, shared by every reader of it. This is
@@ -65,6 +75,7 @@ export class BlockCache {
   private readonly inflight = new Map<number, { promise: Promise<Buffer>; uses: number }>();
   private readonly counters: RangeStats;
   private closed = false;
+  private indexing: Promise<void> | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -89,7 +100,7 @@ export class BlockCache {
     }
     this.counters = {
       storeReads: 0, bytesFetched: 0, blocksFetched: 0, retries: 0, blocksServed: 0, cacheHits: 0,
-      sharedFetches: 0, cachedBytes: 0, peakCachedBytes: 0, budgetBytes: this.budget, failedBlocks: 0, lastError: null,
+      sharedFetches: 0, cachedBytes: 0, peakCachedBytes: 0, budgetBytes: this.budget, keptIndexBytes: 0, failedBlocks: 0, lastError: null,
       requests: 0, bytesServed: 0,
     };
     this.blocks = new SegmentedLru(this.budget);
@@ -139,10 +150,50 @@ export class BlockCache {
     if (!this.blocks.has(index) && !this.inflight.has(index)) void this.startFetch(index, 0);
   }
 
+  /**
+   * Keeps the blocks every ffmpeg/ffprobe process of an mp4 reads on open —
+   * the first one and the moov's, found by a walk of the top-level box
+   * headers (blocks that readers fetch anyway) — from their first fetch
+   * until close, and fetches the moov's now, in parallel. The budget grows by
+   * what the index takes beyond the protected share (SegmentedLru.pin), up to
+   * MAX_KEPT_INDEX_BYTES. Runs once; never fails: a read error here reaches
+   * the reader that needs the block, and without the walk only the index's
+   * re-fetches come back.
+   */
+  keepMp4Index(): Promise<void> {
+    this.indexing ??= this.pinIndex().catch(() => undefined);
+    return this.indexing;
+  }
+
   /** Drops every cached block (on release) and keeps none fetched later, so the memory goes at once. */
   close(): void {
     this.closed = true;
     this.blocks.clear();
+  }
+
+  private async pinIndex(): Promise<void> {
+    const moov = await findMoov((offset, length) => this.bytesAt(offset, length), this.size);
+    if (!moov || this.closed) return;
+    const blocks = new Set([0]);
+    for (let i = Math.floor(moov.start / this.blockBytes); i <= Math.floor(moov.end / this.blockBytes); i++) blocks.add(i);
+    const bytes = blocks.size * this.blockBytes;
+    if (bytes > MAX_KEPT_INDEX_BYTES) return;
+    this.blocks.pin(blocks, bytes);
+    this.counters.budgetBytes = this.blocks.budget;
+    this.counters.keptIndexBytes = bytes;
+    for (const index of blocks) this.prefetch(index);
+  }
+
+  /** `length` bytes at `offset` (fewer at the end), through the blocks. */
+  private async bytesAt(offset: number, length: number): Promise<Buffer> {
+    const end = Math.min(this.size, offset + length);
+    const parts: Buffer[] = [];
+    for (let index = Math.floor(offset / this.blockBytes); index * this.blockBytes < end; index++) {
+      const start = index * this.blockBytes;
+      const block = await this.block(index);
+      parts.push(block.subarray(Math.max(0, offset - start), end - start));
+    }
+    return Buffer.concat(parts);
   }
 
   private startFetch(index: number, uses: number): Promise<Buffer> {
@@ -177,49 +228,13 @@ export class BlockCache {
     }
   }
 
-  private async fetchOnce(index: number): Promise<Buffer> {
+  private fetchOnce(index: number): Promise<Buffer> {
     const start = index * this.blockBytes;
     const expected = Math.min(this.blockBytes, this.size - start);
-    const what = `block ${index} (bytes ${start}-${start + expected - 1}) of ${JSON.stringify(this.key)}`;
-    const timedOut = (): StoreError => new StoreError(this.store.name, "io", `reading ${what} took over ${this.attemptTimeoutMs} ms`);
     this.counters.storeReads++;
-    let timer: NodeJS.Timeout | undefined;
-    let stream: Readable | undefined;
-    let late = false;
-    try {
-      const opening = this.store.read(this.key, { start, end: start + expected - 1 });
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          late = true;
-          stream?.destroy(timedOut());
-          reject(timedOut());
-        }, this.attemptTimeoutMs);
-      });
-      expired.catch(() => undefined);
-      // A stream that opens after the deadline is closed, never read.
-      opening.then((s) => late && s.destroy(), () => undefined);
-      stream = await Promise.race([opening, expired]);
-      const chunks: Buffer[] = [];
-      let got = 0;
-      for await (const chunk of stream) {
-        const buffer = chunk as Buffer;
-        got += buffer.length;
-        this.counters.bytesFetched += buffer.length;
-        if (got > expected) break;
-        chunks.push(buffer);
-      }
-      if (late) throw timedOut();
-      // A short or long answer is never cached nor served: it would shift every later byte.
-      if (got !== expected) {
-        throw new StoreError(this.store.name, "io", `reading ${what} returned ${got > expected ? "more" : got} bytes instead of ${expected}`);
-      }
-      return Buffer.concat(chunks, expected);
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw new StoreError(this.store.name, "io", `reading ${what} failed: ${errorMessage(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-      stream?.destroy();
-    }
+    const what = `block ${index} (bytes ${start}-${start + expected - 1}) of ${JSON.stringify(this.key)}`;
+    return readExactly(this.store, this.key, { start, end: start + expected - 1 }, {
+      what, timeoutMs: this.attemptTimeoutMs, onBytes: (n) => (this.counters.bytesFetched += n),
+    });
   }
 }

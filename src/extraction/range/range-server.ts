@@ -156,6 +156,8 @@ function handle(cache: BlockCache, path: string, ahead: ReadAhead, openEnded: nu
   if (req.method !== "GET" && req.method !== "HEAD") {
     return void res.writeHead(405, { Allow: "GET, HEAD", "Content-Length": 0 }).end();
   }
+  // The first reader's request starts the index walk (once): nothing is read for a stranger's 404.
+  void cache.keepMp4Index();
   const size = cache.size;
   const range = parseRange(req.headers.range, size);
   if (range === "unsatisfiable") {

@@ -13,21 +13,57 @@ interface Entry {
  * again. A block asked for by a second reader moves to the protected segment
  * (at most `protectedShare` of the budget), which only other shared blocks
  * can push back out; streaming data recycles the probation segment.
+ *
+ * Pinned blocks (`pin`: an mp4's moov, found at open) skip all that: they are
+ * kept from their first fetch until `clear`, outside both segments. A 4 h
+ * camera's moov is ~19 MB, more than the protected half of a 32 MiB budget,
+ * and with only the second-reader rule most of it was evicted between
+ * readers and fetched again by every ffmpeg process.
  */
 export class SegmentedLru {
   // A Map iterates in insertion order: re-inserting on a hit keeps the oldest first.
   private readonly probation = new Map<number, Entry>();
   private readonly protected = new Map<number, Entry>();
+  private readonly pinned = new Map<number, Entry>();
+  private pinnedBlocks: ReadonlySet<number> = new Set();
   private protectedBytes = 0;
   private totalBytes = 0;
   private peakBytes = 0;
-  private readonly protectedBudget: number;
+  private budgetBytes: number;
+  private protectedBudget: number;
 
   constructor(
-    readonly budget: number,
-    protectedShare = 0.5,
+    budget: number,
+    private readonly protectedShare = 0.5,
   ) {
+    this.budgetBytes = budget;
     this.protectedBudget = Math.floor(budget * protectedShare);
+  }
+
+  /** Most bytes held at once: the budget given, raised by `pin`. */
+  get budget(): number {
+    return this.budgetBytes;
+  }
+
+  /**
+   * Keeps `blocks` (about `bytes` in all) from their first fetch on. The
+   * budget grows to `bytes` plus what the other blocks had beside the
+   * protected share (half the budget by default), so clip data still has its
+   * room: for a 32 MiB budget and a 19 MB moov, 32 → ~36 MiB.
+   */
+  pin(blocks: ReadonlySet<number>, bytes: number): void {
+    const others = this.budgetBytes - this.protectedBudget;
+    this.pinnedBlocks = blocks;
+    this.budgetBytes = Math.max(this.budgetBytes, bytes + others);
+    this.protectedBudget = Math.floor((this.budgetBytes - bytes) * this.protectedShare);
+    for (const segment of [this.probation, this.protected]) {
+      for (const [index, entry] of segment) {
+        if (!blocks.has(index)) continue;
+        segment.delete(index);
+        if (segment === this.protected) this.protectedBytes -= entry.data.length;
+        this.pinned.set(index, entry);
+      }
+    }
   }
 
   /** Bytes held now; never above the budget. */
@@ -41,11 +77,13 @@ export class SegmentedLru {
   }
 
   has(index: number): boolean {
-    return this.probation.has(index) || this.protected.has(index);
+    return this.probation.has(index) || this.protected.has(index) || this.pinned.has(index);
   }
 
   /** The block, if held; a reader's lookup (`use`) counts toward protecting it. */
   get(index: number, use: boolean): Buffer | undefined {
+    const kept = this.pinned.get(index);
+    if (kept) return kept.data;
     const guarded = this.protected.get(index);
     if (guarded) {
       this.protected.delete(index);
@@ -63,9 +101,10 @@ export class SegmentedLru {
 
   /** Adds a block just fetched, asked for by `uses` readers meanwhile. */
   add(index: number, data: Buffer, uses: number): void {
-    if (data.length > this.budget || this.has(index)) return;
+    if (data.length > this.budgetBytes || this.has(index)) return;
     this.totalBytes += data.length;
-    if (uses >= 2) this.protect(index, { data, uses });
+    if (this.pinnedBlocks.has(index)) this.pinned.set(index, { data, uses });
+    else if (uses >= 2) this.protect(index, { data, uses });
     else this.probation.set(index, { data, uses });
     this.evict();
   }
@@ -73,6 +112,7 @@ export class SegmentedLru {
   clear(): void {
     this.probation.clear();
     this.protected.clear();
+    this.pinned.clear();
     this.protectedBytes = 0;
     this.totalBytes = 0;
   }
@@ -90,7 +130,8 @@ export class SegmentedLru {
   }
 
   private evict(): void {
-    while (this.totalBytes > this.budget) {
+    // Pinned blocks are never evicted: `pin` sized the budget to hold them.
+    while (this.totalBytes > this.budgetBytes) {
       const fromProbation = this.probation.size > 0;
       const segment = fromProbation ? this.probation : this.protected;
       const first = segment.entries().next().value;
