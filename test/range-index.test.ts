@@ -39,7 +39,7 @@ afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 function counted(inner: ObjectStore): ObjectStore & { reads: Map<number, number> } {
   const reads = new Map<number, number>();
   return {
-    name: "counted", reads, uri: (k) => inner.uri(k), stat: (k) => inner.stat(k), write: (k, b) => inner.write(k, b), delete: (k) => inner.delete(k),
+    name: "counted", reads, uri: (k) => inner.uri(k), stat: (k) => inner.stat(k), write: (k, b) => inner.write(k, b),
     read(key: string, range?: ByteRange): Promise<Readable> {
       const start = range?.start ?? 0;
       reads.set(start, (reads.get(start) ?? 0) + 1);
