@@ -79,6 +79,11 @@ describe("dataset build", () => {
       for (const [, s] of sides) expect(s.size).toBe(1);
       expect(doc.counts.validation).toBeGreaterThan(0);
       expect(doc.counts.training).toBeGreaterThan(doc.counts.validation);
+      // Three whole games cannot come near a 20 % validation share; the card says why, and only then.
+      const card = (await file(datasetKeys(`by-${splitBy}`).card)).toString();
+      const share = Math.round((doc.counts.validation / doc.examples.length) * 100);
+      if (splitBy === "game") expect(card).toContain(`Validation holds ${share} % of the examples, not the 20 %`);
+      else expect(card).not.toContain("whole games go to one side");
       // Even a ratio that rounds every play into training leaves validation one.
       const skewed = await buildDatasetFromGames(store, buildRequest(`skewed-${splitBy}`, GAMES, { splitBy, splitRatio: 0.99 }));
       expect(skewed.doc.counts.validation).toBeGreaterThan(0);

@@ -17,6 +17,7 @@ export function renderCard(doc: Omit<DatasetDocument, "files">, uris: { training
     `Built by playclips ${doc.playclips} from ${doc.counts.games} games: ${doc.counts.training} training and ` +
       `${doc.counts.validation} validation examples (${doc.counts.plays} plays), split by ${settings.splitBy} ` +
       `(ratio ${settings.splitRatio}, seed ${JSON.stringify(settings.splitSeed)}), media resolution ${settings.mediaResolution}.`,
+    ...splitShareNote(doc),
     "## Files",
     `- training: \`${uris.training}\`\n- validation: \`${uris.validation}\`\n- every example with its clip, hash and source: \`dataset.json\``,
     "Start a tuning job (Vertex AI `tuningJobs.create`):",
@@ -87,4 +88,24 @@ function tokensSection(doc: Omit<DatasetDocument, "files">): string {
       `(price as of ${price.asOf}, ${price.source}; set --price-per-million and --price-date to update). ` +
       "A job runs several epochs; multiply by its epoch count.",
   ].join("\n\n");
+}
+
+/**
+ * Whole games go to one side under --split-by game, so with few games the
+ * validation share can sit far from the ratio asked for (2 games: 50 %).
+ * The card says so rather than leaving the reader to wonder why.
+ */
+function splitShareNote(doc: Omit<DatasetDocument, "files">): string[] {
+  const { settings, counts } = doc;
+  const total = counts.training + counts.validation;
+  if (settings.splitBy !== "game" || total === 0) return [];
+  const share = counts.validation / total;
+  const asked = 1 - settings.splitRatio;
+  if (Math.abs(share - asked) <= 0.1) return [];
+  const pct = (x: number): string => `${Math.round(x * 100)} %`;
+  return [
+    `Validation holds ${pct(share)} of the examples, not the ${pct(asked)} the ratio asks for: whole games go to one side, ` +
+      `and ${counts.games} games cannot be split closer. More games bring it closer; \`--split-by play\` splits within games ` +
+      "(plays of one game then sit on both sides, so validation no longer measures unseen games).",
+  ];
 }
