@@ -94,14 +94,21 @@ async function clipThumbnails(
 ): Promise<{ thumbs: ClipThumbnails; made: boolean }> {
   const dir = await mkdtemp(join(options.tempDir, "playclips-thumbs-"));
   try {
-    const local = options.store.localPath?.(clip.key);
-    // A bucket clip is fetched once: hashed on the way to the temp file ffmpeg reads.
-    const input = local ?? join(dir, "clip.mp4");
-    const hash = await md5Of(await options.store.read(clip.key), local ? null : input);
+    const { store } = options;
+    const local = store.localPath?.(clip.key);
     const plan = planFrames(clip);
-    const thumbs: ClipThumbnails = { key: clip.key, frames: plan.map((frame) => ({ ...frame, file: `thumbs/${thumbName(hash, frame.kind)}` })) };
-    const keys = plan.map((frame) => reportThumbKey(gameId, thumbName(hash, frame.kind)));
-    if (await allExist(options.store, keys, existing)) return { thumbs, made: false };
+    const named = (hash: string): ClipThumbnails => ({ key: clip.key, frames: plan.map((frame) => ({ ...frame, file: `thumbs/${thumbName(hash, frame.kind)}` })) });
+    const keysOf = (hash: string): string[] => plan.map((frame) => reportThumbKey(gameId, thumbName(hash, frame.kind)));
+    // A bucket that keeps each object's md5 (GCS) names the thumbnails without a read:
+    // a rerun over unchanged clips reads no clip bytes.
+    const known = local ? undefined : (await store.stat(clip.key))?.md5;
+    if (known !== undefined && (await allExist(store, keysOf(known), existing))) return { thumbs: named(known), made: false };
+    // Otherwise the clip is read once: hashed, and for a bucket copied to the temp file ffmpeg reads.
+    const input = local ?? join(dir, "clip.mp4");
+    const hash = await md5Of(await store.read(clip.key), local ? null : input);
+    const thumbs = named(hash);
+    const keys = keysOf(hash);
+    if (await allExist(store, keys, existing)) return { thumbs, made: false };
     const running = making.get(hash);
     if (running) {
       await running;
@@ -111,7 +118,7 @@ async function clipThumbnails(
       const outputs = plan.map((_, i) => join(dir, `frame-${i}.jpg`));
       const args = thumbnailArgs(input, plan, outputs, clip.actualDuration ?? clip.requestedDuration);
       await options.pool.run(() => runMediaTool(options.tools.ffmpeg, args, { timeoutMs: options.timeoutMs, signal: options.signal }));
-      for (const [i, key] of keys.entries()) await options.store.write(key, { file: outputs[i] ?? "" }, { contentType: "image/jpeg" });
+      for (const [i, key] of keys.entries()) await store.write(key, { file: outputs[i] ?? "" }, { contentType: "image/jpeg" });
     })();
     making.set(hash, made);
     await made;

@@ -14,3 +14,8 @@ export async function generationOf(file: File, ioError: (error: unknown) => Erro
     throw ioError(error);
   }
 }
+
+/** The object's MD5 as hex, from GCS's base64 `md5Hash`; none for composite objects. */
+export function md5Field(md5Hash: unknown): { md5?: string } {
+  return typeof md5Hash === "string" && md5Hash !== "" ? { md5: Buffer.from(md5Hash, "base64").toString("hex") } : {};
+}

@@ -4,7 +4,7 @@ import { PassThrough, type Readable } from "node:stream";
 import type { Bucket, File } from "@google-cloud/storage";
 import { StoreError, ValidationError } from "../domain/errors.js";
 import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
-import { generationOf } from "./gcs-generation.js";
+import { generationOf, md5Field } from "./gcs-generation.js";
 import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
 import { firstResponse, safeCause, statusOf } from "./gcs-http.js";
 import { readGeneration, writeIfGeneration } from "./gcs-versioned.js";
@@ -92,7 +92,7 @@ class GcsStore implements ObjectStore {
     const file = await this.file(key);
     try {
       const [metadata] = await file.getMetadata();
-      return { key, size: Number(metadata.size) };
+      return { key, size: Number(metadata.size), ...md5Field(metadata.md5Hash) };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw this.ioError(`cannot stat ${JSON.stringify(key)}`, error);

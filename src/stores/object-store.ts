@@ -5,6 +5,12 @@ export interface ObjectInfo {
   size: number;
   /** From write: requests the store retried to publish it (transient errors), when it retries. */
   retries?: number;
+  /**
+   * Optional: the MD5 of the object's bytes as lowercase hex, when the store
+   * knows it without reading them (GCS keeps it in the object's metadata; a
+   * composite object has none). Absent: read the object to hash it.
+   */
+  md5?: string;
 }
 
 /**

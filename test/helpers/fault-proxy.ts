@@ -28,11 +28,21 @@ export interface FaultProxyOptions {
   faultForMs?: number;
 }
 
+export interface ForwardedRequest {
+  method: string;
+  /** Path and query, as the client sent them (object names percent-encoded). */
+  url: string;
+  /** Body bytes the emulator answered with; counted as they pass. */
+  bytes: number;
+}
+
 export interface FaultProxy {
   /** Use as the store's apiEndpoint. */
   url: string;
   /** Requests seen and faults injected, by kind. */
   counts: { requests: number; preconditionFailed: number } & Record<FaultKind, number>;
+  /** Every request forwarded to the emulator, with the bytes of its answer's body, in order. */
+  forwarded: ForwardedRequest[];
   stop(): Promise<void>;
 }
 
@@ -64,6 +74,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const stopFaultsAt = Date.now() + (options.faultForMs ?? 10 * 60_000);
   const counts = { requests: 0, preconditionFailed: 0, "503": 0, "429": 0, cut: 0, lost: 0 };
   const sockets = new Set<Socket>();
+  const forwarded: ForwardedRequest[] = [];
   let url = "";
 
   const pickFault = (req: IncomingMessage): FaultKind | null => {
@@ -76,9 +87,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, loseAnswer: boolean): void => {
+    const record: ForwardedRequest = { method: req.method ?? "", url: req.url ?? "", bytes: 0 };
+    forwarded.push(record);
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (reply) => {
+        reply.on("data", (chunk: Buffer) => (record.bytes += chunk.length));
         if (loseAnswer) {
           // The emulator has acted; the client only hears that it failed.
           reply.resume();
@@ -150,6 +164,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   return {
     url,
     counts,
+    forwarded,
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

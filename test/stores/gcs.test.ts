@@ -92,7 +92,8 @@ describe("gcs store specifics (emulator)", () => {
     expect(await sibling.list("")).toEqual([{ key: "games/g1/b.txt", size: 2 }]);
     expect((await whole.list("pc-test/")).map((info) => info.key)).toEqual(["pc-test/games/g1/a.txt"]);
     expect((await whole.list("pc-test")).map((info) => info.key)).toEqual(["pc-test.txt", "pc-test/games/g1/a.txt", "pc-test2/games/g1/b.txt", "pc-testx/games/g1/c.txt"]);
-    expect(await whole.stat("pc-test/games/g1/a.txt")).toEqual({ key: "pc-test/games/g1/a.txt", size: 1 });
+    // GCS keeps each object's md5 (here of "a"): stat hands it on, so a caller can hash without reading.
+    expect(await whole.stat("pc-test/games/g1/a.txt")).toEqual({ key: "pc-test/games/g1/a.txt", size: 1, md5: "0cc175b9c0f1b6a831c399e269772661" });
   });
 
   it("uploads files above the threshold resumably and below it in one request, byte-exact", async () => {
