@@ -160,9 +160,21 @@ describe("the dataset report in Chromium", () => {
     expect(await page.locator("svg.chart").count()).toBe(2);
     expect(await page.locator("svg.chart rect").count()).toBeGreaterThan(4);
     await expect(page.getByText(EVIL, { exact: true }).count()).resolves.toBeGreaterThan(0);
+    // The charts fit their boxes at common window widths (two columns at 1280 and 1024, one at 800): no scrollbar either way.
+    for (const width of [1280, 1024, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      const boxes = await page.locator(".box:has(> svg.chart)").evaluateAll((els) =>
+        els.map((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, scrollHeight: el.scrollHeight, clientHeight: el.clientHeight })),
+      );
+      expect(boxes, `chart boxes at ${width} px`).toHaveLength(2);
+      for (const box of boxes) {
+        expect(box.scrollWidth, `chart box at ${width} px`).toBeLessThanOrEqual(box.clientWidth);
+        expect(box.scrollHeight, `chart box at ${width} px`).toBeLessThanOrEqual(box.clientHeight);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `report-dataset-${width}.png`), fullPage: true });
+    }
     await page.click(`a[href="../../../games/${gameId}/report/index.html"]`);
     expect(page.url()).toBe(pathToFileURL(join(dir, reportKey(gameId))).href);
-    await page.screenshot({ path: join(ARTIFACTS, "report-dataset.png") });
     expect(problems).toEqual([]);
     await page.close();
   });

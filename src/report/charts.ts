@@ -10,6 +10,10 @@ export interface TypeSplitCount {
   validation: number;
 }
 
+// About what fits left of the bars at 11 px; a longer play_type is cut, whole in its tooltip.
+const MAX_LABEL_CHARS = 22;
+const shortLabel = (label: string): string => ([...label].length > MAX_LABEL_CHARS ? `${[...label].slice(0, MAX_LABEL_CHARS - 1).join("")}…` : label);
+
 /** Horizontal stacked bars: one per play_type, training and validation side by side in one bar. */
 export function typeSplitChart(rows: readonly TypeSplitCount[]): Html {
   const width = 560;
@@ -22,7 +26,7 @@ export function typeSplitChart(rows: readonly TypeSplitCount[]): Html {
     const y = i * (barHeight + 6);
     const t = r.training * scale;
     const v = r.validation * scale;
-    return html`<g transform="translate(0,${y})"><text x="${labelWidth - 6}" y="13" text-anchor="end">${r.playType}</text>
+    return html`<g transform="translate(0,${y})"><text x="${labelWidth - 6}" y="13" text-anchor="end">${shortLabel(r.playType)}<title>${r.playType}</title></text>
 <rect x="${labelWidth}" width="${t.toFixed(1)}" height="${barHeight}" fill="${SIDE_COLORS.training}"><title>${r.playType}: ${r.training} training</title></rect>
 <rect x="${(labelWidth + t).toFixed(1)}" width="${v.toFixed(1)}" height="${barHeight}" fill="${SIDE_COLORS.validation}"><title>${r.playType}: ${r.validation} validation</title></rect>
 <text x="${(labelWidth + t + v + 4).toFixed(1)}" y="13">${r.training} / ${r.validation}</text></g>`;

@@ -75,7 +75,8 @@ figure.start img{outline:2px solid #f59e0b;outline-offset:-2px}
 .note{color:var(--muted);font-size:12px}
 .empty{padding:30px;text-align:center;color:var(--muted)}
 .hidden{display:none!important}
-.box.pad{padding:8px;overflow-x:auto}
+.box.pad{padding:8px}
+svg.chart{display:block;width:100%;height:auto;max-width:640px}
 pre.card{max-height:none;margin:8px}
 svg text{font:11px system-ui,sans-serif;fill:#3b4455}
 @media (max-width:900px){.play{grid-template-columns:64px 1fr}.play .clips{grid-column:1/-1}}
