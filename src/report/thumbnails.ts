@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { reportThumbKey, reportThumbsPrefix } from "../domain/layout.js";
+import { reportThumbKey } from "../domain/layout.js";
 import type { ClipRecord } from "../domain/types.js";
 import { causeText, runMediaTool } from "../extraction/run.js";
 import type { MediaTools } from "../extraction/tools.js";
@@ -14,6 +14,8 @@ import { planFrames, thumbName, thumbnailArgs, type FramePlan } from "./frames.j
 
 export interface ThumbnailOptions {
   store: ObjectStore;
+  /** The thumbnail keys already in the store (one listing); null for a store that cannot list (each is then looked up). */
+  existing: ReadonlySet<string> | null;
   tools: MediaTools;
   /** The shared ffmpeg pool: thumbnails queue behind, never beside, the clip cuts of a run. */
   pool: Pool;
@@ -46,7 +48,6 @@ const CLIPS_IN_FLIGHT = 8;
  */
 export async function makeThumbnails(gameId: string, clips: readonly ClipRecord[], options: ThumbnailOptions): Promise<Map<string, ClipThumbnails>> {
   const wanted = clips.filter((clip) => clip.status === "ok");
-  const existing = await existingThumbs(options.store, gameId);
   const progress: ThumbnailProgress = { done: 0, total: wanted.length, made: 0, cached: 0, failed: 0 };
   options.onProgress?.({ ...progress });
   const inFlight = createPool(CLIPS_IN_FLIGHT);
@@ -54,7 +55,7 @@ export async function makeThumbnails(gameId: string, clips: readonly ClipRecord[
   const results = await Promise.all(
     wanted.map((clip) =>
       inFlight.run(async () => {
-        const outcome = await clipThumbnails(gameId, clip, existing, making, options).catch(
+        const outcome = await clipThumbnails(gameId, clip, making, options).catch(
           (error: unknown) => ({ thumbs: { key: clip.key, error: causeText(error) }, made: false }),
         );
         progress.done += 1;
@@ -69,13 +70,6 @@ export async function makeThumbnails(gameId: string, clips: readonly ClipRecord[
   return new Map(results.map((thumbs) => [thumbs.key, thumbs]));
 }
 
-/** The thumbnails already there, in one listing; null for a store that cannot list (each is then looked up). */
-async function existingThumbs(store: ObjectStore, gameId: string): Promise<Set<string> | null> {
-  if (!store.list) return null;
-  const listed = await store.list(reportThumbsPrefix(gameId));
-  return new Set(listed.map((info) => info.key));
-}
-
 async function allExist(store: ObjectStore, keys: readonly string[], existing: ReadonlySet<string> | null): Promise<boolean> {
   if (existing) return keys.every((key) => existing.has(key));
   const found = await Promise.all(keys.map((key) => store.stat(key)));
@@ -88,13 +82,12 @@ type InProgress = Map<string, Promise<void>>;
 async function clipThumbnails(
   gameId: string,
   clip: ClipRecord,
-  existing: ReadonlySet<string> | null,
   making: InProgress,
   options: ThumbnailOptions,
 ): Promise<{ thumbs: ClipThumbnails; made: boolean }> {
   const dir = await mkdtemp(join(options.tempDir, "playclips-thumbs-"));
   try {
-    const { store } = options;
+    const { store, existing } = options;
     const local = store.localPath?.(clip.key);
     const plan = planFrames(clip);
     const named = (hash: string): ClipThumbnails => ({ key: clip.key, frames: plan.map((frame) => ({ ...frame, file: `thumbs/${thumbName(hash, frame.kind)}` })) });
