@@ -1,15 +1,24 @@
 import { spawn } from "node:child_process";
 import { basename } from "node:path";
+import type { Readable } from "node:stream";
 import { MediaError, errorMessage } from "../domain/errors.js";
 
 export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Extra output pipes to open: fd 3, 4, … (ffmpeg's `pipe:3`, `pipe:4`), whose
+   * bytes come back raw in `extra`; stdout is decoded as UTF-8, which would
+   * mangle pixels.
+   */
+  extraPipes?: number;
 }
 
 export interface RunResult {
   stdout: string;
   stderr: string;
+  /** What the tool wrote to each extra pipe, in order; empty without `extraPipes`. */
+  extra: Buffer[];
 }
 
 /** Every ffmpeg run's first options: no banner, no stdin, errors only, overwrite the output. */
@@ -69,7 +78,12 @@ export function runMediaTool(bin: string, args: string[], opts: RunOptions): Pro
   }
 
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    const pipes = Array.from({ length: opts.extraPipes ?? 0 }, () => "pipe" as const);
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe", ...pipes], windowsHide: true });
+    // Every stream but stdin is piped above; the spread only hides that from the types.
+    const [, stdoutPipe, stderrPipe, ...extraPipes] = child.stdio as unknown as Readable[];
+    const extra: Buffer[][] = pipes.map(() => []);
+    extra.forEach((chunks, i) => extraPipes[i]?.on("data", (chunk: Buffer) => chunks.push(chunk)));
     const stdoutChunks: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = "";
@@ -94,10 +108,10 @@ export function runMediaTool(bin: string, args: string[], opts: RunOptions): Pro
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
       if (error) reject(error);
-      else resolve({ stdout: Buffer.concat(stdoutChunks).toString("utf8"), stderr });
+      else resolve({ stdout: Buffer.concat(stdoutChunks).toString("utf8"), stderr, extra: extra.map((chunks) => Buffer.concat(chunks)) });
     };
 
-    child.stdout.on("data", (chunk: Buffer) => {
+    stdoutPipe?.on("data", (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > MAX_STDOUT_BYTES) {
         kill(`${tool} wrote more than ${MAX_STDOUT_BYTES / (1024 * 1024)} MB to stdout`);
@@ -105,8 +119,8 @@ export function runMediaTool(bin: string, args: string[], opts: RunOptions): Pro
       }
       stdoutChunks.push(chunk);
     });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
+    stderrPipe?.setEncoding("utf8");
+    stderrPipe?.on("data", (chunk: string) => {
       stderr += chunk;
       if (stderr.length > STDERR_TAIL_CHARS * 2) stderr = stderr.slice(-STDERR_TAIL_CHARS);
     });

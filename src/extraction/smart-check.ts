@@ -1,9 +1,6 @@
-import { spawn, type StdioOptions } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
-import { MediaError } from "../domain/errors.js";
-import { causeText, describeCommand, runMediaTool, stderrTail } from "./run.js";
+import { causeText, runMediaTool } from "./run.js";
 import { type ClipLayout, layoutProblem, type ProbedStream, readClipLayout, type SeamWindows, seamWindows } from "./smart-seams.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
@@ -140,8 +137,8 @@ async function decodeClip(tools: MediaTools, e: SmartClipExpectation, picks: rea
   const args = ["-nostdin", "-nostats", "-v", "error", "-progress", "pipe:1", "-i", e.clip,
     "-fps_mode:v", "passthrough", "-f", "null", "-", "-map", "0:v:0", "-vf", selectFrames(picks), ...GRAY, "pipe:3"];
   try {
-    const r = await capture(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal }, 1);
-    return { errors: r.stderr.trim(), frames: lastProgressFrames(r.stdout.toString("utf8")), pictures: split(r.extra[0] ?? Buffer.alloc(0), picks, size) };
+    const r = await runMediaTool(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal, extraPipes: 1 });
+    return { errors: r.stderr.trim(), frames: lastProgressFrames(r.stdout), pictures: split(r.extra[0] ?? Buffer.alloc(0), picks, size) };
   } catch (error) {
     return { errors: `ffmpeg could not decode it: ${String(error)}`, frames: NaN, pictures: new Map() };
   }
@@ -161,7 +158,7 @@ async function decodeSeams(tools: MediaTools, e: SmartClipExpectation, w: SeamWi
     "-map", "0:v:0", "-vf", selectFrames(headPicks), ...GRAY, "pipe:3",
     "-map", "1:v:0", ...(w.tail.showsTailJoin ? ["-vf", selectFrames([0]), ...GRAY, "pipe:4"] : ["-f", "null", "-"])];
   try {
-    const r = await capture(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal }, 2);
+    const r = await runMediaTool(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal, extraPipes: 2 });
     const pictures = split(r.extra[0] ?? Buffer.alloc(0), headPicks, size);
     if (e.tailJoin && w.tail.showsTailJoin) split(r.extra[1] ?? Buffer.alloc(0), [e.tailJoin.frame], size, pictures);
     return { errors: r.stderr.trim(), frames: NaN, pictures };
@@ -211,28 +208,6 @@ async function referenceFrames(tools: MediaTools, e: SmartClipExpectation, seeks
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
-}
-
-/**
- * runMediaTool decodes stdout as UTF-8, which would mangle raw pixels; this
- * keeps the bytes and collects what ffmpeg writes to pipe:3, pipe:4, … (`extraPipes` of them).
- */
-function capture(bin: string, args: string[], run: { timeoutMs: number; signal?: AbortSignal }, extraPipes = 0) {
-  return new Promise<{ stdout: Buffer; stderr: string; extra: Buffer[] }>((resolve, reject) => {
-    const stdio: StdioOptions = ["ignore", "pipe", "pipe", ...Array.from({ length: extraPipes }, () => "pipe" as const)];
-    const child = spawn(bin, args, { stdio, signal: run.signal, timeout: run.timeoutMs });
-    const out: Buffer[] = [];
-    const extra: Buffer[][] = Array.from({ length: extraPipes }, () => []);
-    let stderr = "";
-    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
-    extra.forEach((chunks, i) => (child.stdio[3 + i] as Readable | null | undefined)?.on("data", (chunk: Buffer) => chunks.push(chunk)));
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve({ stdout: Buffer.concat(out), stderr, extra: extra.map((chunks) => Buffer.concat(chunks)) });
-      else reject(new MediaError(`${describeCommand(bin, args)} failed (${code ?? "killed"}): ${stderrTail(stderr)}`));
-    });
-  });
 }
 
 /** Peak signal-to-noise ratio of two 8-bit images in dB; Infinity when identical, -Infinity if sizes differ. */
