@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import { errorMessage } from "../domain/errors.js";
 
 // Small helpers of the GCS store: status codes, redacted causes, the first response of a download.
@@ -29,4 +29,13 @@ export function firstResponse(source: Readable): Promise<number> {
     source.once("error", onError);
     source.read(0);
   });
+}
+
+// Download errors surface mid-stream: a reader gets them mapped (to StoreErrors) there too.
+export function guardStream(source: Readable, mapError: (error: unknown) => Error): Readable {
+  const out = new PassThrough();
+  source.on("error", (error: unknown) => out.destroy(mapError(error)));
+  out.on("close", () => source.destroy());
+  source.pipe(out);
+  return out;
 }

@@ -1,12 +1,12 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { Bucket, File } from "@google-cloud/storage";
 import { StoreError, ValidationError } from "../domain/errors.js";
 import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
 import { generationOf, md5Field } from "./gcs-generation.js";
 import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
-import { firstResponse, safeCause, statusOf } from "./gcs-http.js";
+import { firstResponse, guardStream, safeCause, statusOf } from "./gcs-http.js";
 import { readGeneration, writeIfGeneration } from "./gcs-versioned.js";
 import type { ByteRange, ListingStore, ObjectInfo, ObjectStore, VersionedObject, WriteBody } from "./object-store.js";
 import type { StoreScheme } from "./store-scheme.js";
@@ -120,7 +120,7 @@ class GcsStore implements ObjectStore {
         source.destroy();
         throw this.ioError(`cannot read ${JSON.stringify(key)}`, error);
       });
-      if (status < 300) return this.guard(source, key);
+      if (status < 300) return guardStream(source, (error) => this.ioError(`reading ${JSON.stringify(key)} failed midway`, error));
       source.destroy();
       if (status !== 404) throw new StoreError(this.name, "io", `cannot read ${JSON.stringify(key)}: HTTP ${status}`);
       if (attempt === READ_ATTEMPTS) throw this.notFound(key);
@@ -225,15 +225,6 @@ class GcsStore implements ObjectStore {
       },
     );
     return this.bucketPromise;
-  }
-
-  // Download errors surface mid-stream; callers get StoreErrors there too.
-  private guard(source: Readable, key: string): Readable {
-    const out = new PassThrough();
-    source.on("error", (error: unknown) => out.destroy(this.ioError(`reading ${JSON.stringify(key)} failed midway`, error)));
-    out.on("close", () => source.destroy());
-    source.pipe(out);
-    return out;
   }
 
   private notFound(key: string, cause?: unknown): StoreError {
