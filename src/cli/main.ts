@@ -1,6 +1,8 @@
 import { ValidationError, errorMessage } from "../domain/errors.js";
 import { FolderBusyError } from "../sources/folder-lock.js";
 import { describeFailure } from "./failure.js";
+import { errorLogFormat } from "./log-format.js";
+import { createLogSink } from "../interfaces/logging/log-sink.js";
 import { BATCH_HELP, batchCommand } from "./commands/batch.js";
 import { CHECK_GAMES_HELP, checkGamesCommand } from "./commands/check-games.js";
 import { CONFIG_HELP, configCommand } from "./commands/config.js";
@@ -29,6 +31,9 @@ const COMMANDS: Record<string, { run: (args: string[], io: CommandIo) => Promise
   dataset: { run: datasetCommand, help: DATASET_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
 };
+
+/** The commands that run games and log as --log-format says (docs/logging.md). */
+const LOGGING_COMMANDS = new Set(["run", "batch", "serve", "worker"]);
 
 const USAGE = `playclips: basketball game videos + annotated plays → a Vertex AI video dataset
 
@@ -81,8 +86,11 @@ export async function main(argv: string[], io: Partial<CommandIo> = {}): Promise
   } catch (error) {
     // Errors may quote inputs they were built from: never let a secret through.
     // Input errors keep their lines (they may carry usage); anything else is one line.
-    const message = error instanceof ValidationError ? errorMessage(error) : describeFailure(error);
-    full.stderr.write(`playclips ${name}: ${scrubSecrets(message, full.env)}\n`);
+    const message = `playclips ${name}: ${scrubSecrets(error instanceof ValidationError ? errorMessage(error) : describeFailure(error), full.env)}`;
+    // A command that logs JSON lines ends with one too, so a log shipper reads it as an ERROR.
+    if (LOGGING_COMMANDS.has(name) && errorLogFormat(rest, full.env, full.stderr) === "json") {
+      createLogSink("json", full.stderr, (text) => scrubSecrets(text, full.env)).error(message, { event: "command-failed", command: name });
+    } else full.stderr.write(`${message}\n`);
     // 2: nothing was done, and trying again as is (or when the other process is done) is the fix.
     if (error instanceof ValidationError || error instanceof FolderBusyError) return 2;
     // A stack helps whoever debugs playclips, not whoever runs it: only on request.

@@ -14,12 +14,12 @@ export interface ProgressReporter {
 }
 
 /**
- * On a terminal, one live line per game (clips done / total, failures),
- * redrawn at most every 100 ms; elsewhere (CI, logs), plain lines per event.
+ * The human display on a terminal: one live line per game (clips done /
+ * total, failures), redrawn at most every 100 ms. Off a terminal, log lines
+ * (interfaces/logging/event-log.ts) say the same.
  */
 export function createProgressReporter(stream: NodeJS.WriteStream, gameIds: readonly string[]): ProgressReporter {
   const lines = new Map<string, GameLine>(gameIds.map((id) => [id, { done: 0, total: null, failed: 0, state: "waiting" }]));
-  const tty = stream.isTTY === true;
   let drawn = 0;
   let timer: NodeJS.Timeout | null = null;
 
@@ -35,10 +35,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream, gameIds: read
     stream.write(out);
   };
   const schedule = (): void => {
-    if (tty && !timer) timer = setTimeout(render, 100);
-  };
-  const log = (message: string): void => {
-    if (!tty) stream.write(`${new Date().toISOString()} ${message}\n`);
+    if (!timer) timer = setTimeout(render, 100);
   };
 
   return {
@@ -48,29 +45,19 @@ export function createProgressReporter(stream: NodeJS.WriteStream, gameIds: read
       switch (event.type) {
         case "game-start":
           line.state = "running";
-          log(`game ${event.gameId}: started`);
           break;
         case "game-planned":
           line.total = event.clips;
-          log(`game ${event.gameId}: ${event.clips} clips to cut, ${event.rejectedPlays} plays rejected`);
-          break;
-        case "camera-failed":
-          log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
           break;
         case "clip-done":
           line.done += 1;
-          if (event.clip.status === "failed") {
-            line.failed += 1;
-            log(`game ${event.gameId}: clip ${event.clip.key} failed: ${event.clip.reason}`);
-          }
+          if (event.clip.status === "failed") line.failed += 1;
           break;
         case "game-done":
           line.state = event.result.status;
-          log(`game ${event.gameId}: ${event.result.status}, ${event.result.successful_clips} clips ok, ${event.result.failed_clips} failed`);
           break;
         case "game-error":
           line.state = "error";
-          log(`game ${event.gameId}: error: ${event.error}`);
           break;
       }
       schedule();

@@ -4,7 +4,7 @@ import { DEFAULT_CACHE_BYTES } from "../extraction/range/block-cache.js";
 import { DEFAULT_DURATION_TOLERANCE_SEC } from "../extraction/verify.js";
 
 /** Which part of the pipeline a setting feeds; a command's --help lists the groups it uses. */
-export type SettingGroup = "plays" | "stores" | "limits" | "cut" | "reads" | "dataset" | "tools";
+export type SettingGroup = "plays" | "stores" | "limits" | "cut" | "reads" | "dataset" | "tools" | "logging";
 
 /** One setting: where it may come from and what it defaults to. */
 export interface SettingSpec {
@@ -60,6 +60,7 @@ export const SETTINGS = [
   { key: "labelTemplate", flag: "label-template", env: ["PLAYCLIPS_LABEL_TEMPLATE"], type: "string", group: "dataset", help: "model answer with {field} placeholders (default: {annotation_json})" },
   { key: "ffmpegPath", flag: "ffmpeg", env: ["FFMPEG_PATH"], type: "string", group: "tools", help: "ffmpeg binary (default: found on PATH)" },
   { key: "ffprobePath", flag: "ffprobe", env: ["FFPROBE_PATH"], type: "string", group: "tools", help: "ffprobe binary (default: beside --ffmpeg, else on PATH)" },
+  { key: "logFormat", flag: "log-format", env: ["PLAYCLIPS_LOG_FORMAT"], type: "string", group: "logging", default: "auto", help: "log lines: auto (json off a terminal, the human display on one) | json (Cloud Logging structured lines: docs/logging.md) | text" },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]["key"];
@@ -70,7 +71,7 @@ export function settingDefault(key: SettingKey): string | number | boolean | und
 }
 
 /** Every group: what a command that runs games uses. */
-export const ALL_GROUPS: readonly SettingGroup[] = ["plays", "stores", "limits", "cut", "reads", "dataset", "tools"];
+export const ALL_GROUPS: readonly SettingGroup[] = ["plays", "stores", "limits", "cut", "reads", "dataset", "tools", "logging"];
 
 /**
  * The settings lines of a command's --help, from the table: flag, meaning,

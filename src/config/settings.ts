@@ -8,6 +8,7 @@ import type { MediaToolPaths } from "../extraction/locate.js";
 import type { CutSettings, DatasetSettings } from "../pipeline/parts.js";
 import { CUT_MODES, clipConcurrencyFor, cutModeNamed } from "../extraction/modes/registry.js";
 import { VERIFY_DEPTHS } from "../extraction/smart-check.js";
+import { LOG_FORMATS, type LogFormatSetting } from "../interfaces/logging/formats.js";
 import { FETCH_MODES, type SourceReads } from "../pipeline/source-video.js";
 import { playsLocation, type PlaysLocation } from "./plays-location.js";
 import { resolveConfig, type RawConfig, type ResolvedConfig } from "./resolve.js";
@@ -32,6 +33,8 @@ export interface Settings {
   reads: SourceReads;
   dataset: DatasetSettings;
   tools: MediaToolPaths;
+  /** How entry points write their log lines (interfaces/logging/). */
+  log: { format: LogFormatSetting };
 }
 
 /** Resolves flags > env > file > defaults and validates them into Settings; `config` keeps each value's origin. */
@@ -86,6 +89,7 @@ export function settingsOf(v: RawConfig, context: { cwd: string; searchPath?: st
       },
     },
     tools: { ffmpegPath: text(v.ffmpegPath), ffprobePath: text(v.ffprobePath), searchPath: context.searchPath },
+    log: { format: oneOf("log-format", v.logFormat, LOG_FORMATS) },
   };
 }
 

@@ -10,7 +10,8 @@ export interface HttpTriggerOptions {
   retryLimit: number;
   /** A running attempt whose heartbeat is older than this died with its instance. */
   staleAfterMs: number;
-  log: (message: string) => void;
+  /** warn: a trigger that failed, or a run found dead; else an ordinary step. */
+  log: (message: string, about: { game_id: string; warn?: boolean }) => void;
 }
 
 type Failure = { game_id: string; reason: string };
@@ -42,7 +43,7 @@ export function createHttpTrigger(options: HttpTriggerOptions): {
     try {
       const res = await fetch(options.url, { method: "POST", headers, body: JSON.stringify({ game_id: gameId }), signal: AbortSignal.timeout(options.timeoutMs) });
       const body = (await res.text()).slice(0, 300);
-      options.log(`game ${gameId}: trigger answered HTTP ${res.status}`);
+      options.log(`game ${gameId}: trigger answered HTTP ${res.status}`, { game_id: gameId, warn: res.status >= 400 });
       if (res.status === 429 || res.status === 503) {
         // Nothing started: not a death, so it does not count against the retry limit.
         triggers.set(gameId, (triggers.get(gameId) ?? 1) - 1);
@@ -52,7 +53,7 @@ export function createHttpTrigger(options: HttpTriggerOptions): {
       }
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      options.log(`game ${gameId}: ${timedOut ? `no answer within ${options.timeoutMs / 1000}s (expected: it keeps running)` : `trigger failed: ${errorMessage(error)}`}`);
+      options.log(`game ${gameId}: ${timedOut ? `no answer within ${options.timeoutMs / 1000}s (expected: it keeps running)` : `trigger failed: ${errorMessage(error)}`}`, { game_id: gameId, warn: !timedOut });
     }
   };
 
@@ -89,7 +90,7 @@ export function createHttpTrigger(options: HttpTriggerOptions): {
         if (!dead) continue;
         if ((triggers.get(gameId) ?? 0) > options.retryLimit) failed.set(gameId, `gave up after ${triggers.get(gameId)} triggers: ${dead}`);
         else {
-          options.log(`game ${gameId}: ${dead}; triggering it again`);
+          options.log(`game ${gameId}: ${dead}; triggering it again`, { game_id: gameId, warn: true });
           again.push(gameId);
         }
       }

@@ -12,14 +12,18 @@ import type { SourceReads } from "./source-video.js";
 
 export type { SourceReads };
 
-/** What happens while games run; entry points turn these into progress and logs. */
-export type PipelineEvent =
+/**
+ * What happens while games run; entry points turn these into progress and logs.
+ * runId names the run that sent it; absent for a game no run could start for.
+ */
+export type PipelineEvent = { runId?: string } & (
   | { type: "game-start"; gameId: string }
   | { type: "game-planned"; gameId: string; clips: number; rejectedPlays: number }
   | { type: "camera-failed"; gameId: string; camera: string; reason: string }
   | { type: "clip-done"; gameId: string; clip: ClipRecord }
   | { type: "game-done"; gameId: string; result: GameResult }
-  | { type: "game-error"; gameId: string; error: string };
+  | { type: "game-error"; gameId: string; error: string }
+);
 
 /** Where things are read from and written to; opened by an entry point, never by the core. */
 export interface Backends {

@@ -72,7 +72,7 @@ export async function openRunScope(gameId: string, pipeline: Pipeline, options: 
           done += 1;
           progress.add(event.clip);
         }
-        options.onEvent?.(event);
+        options.onEvent?.({ ...event, runId });
       },
     },
     progress,

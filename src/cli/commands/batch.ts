@@ -4,6 +4,9 @@ import { QUEUE_DEFAULTS } from "../../orchestration/game-queue.js";
 import { openGameQueue } from "../../orchestration/queue-engines.js";
 import { createHttpTrigger } from "../../orchestration/http-trigger.js";
 import { waitForGames, type WaitResult } from "../../orchestration/wait.js";
+import { pipelineEventLogger } from "../../interfaces/logging/event-log.js";
+import { createLogSink, noticesTo, type LogSink } from "../../interfaces/logging/log-sink.js";
+import { commandLogFormat, writeResult } from "../log-format.js";
 import { runBatch } from "../../pipeline/run-batch.js";
 import { DEFAULT_STALE_AFTER_MS } from "../../pipeline/run-scope.js";
 import { openPipeline, openSettingsStore } from "../../config/open-pipeline.js";
@@ -40,7 +43,7 @@ the time limit passes. Results older than this batch do not count.
 Exit: 0 every game complete, 1 any failed, 3 time limit hit with games pending.
 
 (--via local also takes every setting of \`playclips run\`.)
-${settingsHelp(["stores", "plays"])}`;
+${settingsHelp(["stores", "plays", "logging"])}`;
 
 type Via = "local" | "http" | "queue";
 export type BatchReport = Omit<WaitResult, "timed_out"> & { timed_out: boolean; via: Via };
@@ -64,7 +67,13 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
   });
   const queueFlag = typeof values["queue-url"] === "string" ? values["queue-url"] : "";
   const scrub = (text: string): string => scrubSecrets(scrubUrlPassword(text, queueFlag), io.env, values);
-  const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
+  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
+  const format = commandLogFormat(settings, io.stderr);
+  const sink = createLogSink(format === "live" ? "text" : format, io.stderr, scrub);
+  const log = (message: string, about: { game_id?: string; warn?: boolean } = {}): void => {
+    const { warn, ...fields } = about;
+    (warn ? sink.warn : sink.info)(message, fields);
+  };
   const games = gameList(values.games, log);
   const via = values.via ?? "local";
   if (via !== "local" && via !== "http" && via !== "queue") throw new ValidationError(`--via must be local, http or queue, got ${JSON.stringify(via)}`);
@@ -78,10 +87,9 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
       if (open > 0) log(`${open} game(s) still pending`);
     },
   };
-  const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
 
   let report: BatchReport;
-  if (via === "local") report = await viaLocal(games, settings, io);
+  if (via === "local") report = await viaLocal(games, settings, io, sink);
   else if (via === "http") {
     const url = values["function-url"];
     if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new ValidationError("--via http needs --function-url http(s)://…");
@@ -107,7 +115,7 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
       retryDelaySeconds: wholeNumber("retry-delay", values["retry-delay"] ?? QUEUE_DEFAULTS.retryDelaySeconds, 0, 86_400),
       // Only workers run maintenance; this client enqueues and reads.
       supervise: false,
-      onError: (error) => log(`queue error: ${errorMessage(error)}`),
+      onError: (error) => log(`queue error: ${errorMessage(error)}`, { warn: true }),
     });
     try {
       const { queued, existing } = await queue.enqueue(games);
@@ -128,7 +136,8 @@ export async function batchCommand(args: string[], io: CommandIo): Promise<numbe
     }
   }
 
-  io.stdout.write(`${scrub(values.json ? JSON.stringify(report, null, 2) : table(report))}\n`);
+  const sentence = summary(report);
+  writeResult(io.stdout, format, scrub, { json: values.json === true, result: report, table: () => `${table(report)}\n\n${sentence}`, sentence, failed: report.failed_games.length > 0 });
   if (report.failed_games.length > 0) return 1;
   return report.pending_games.length > 0 ? 3 : 0;
 }
@@ -144,10 +153,10 @@ function gameList(raw: unknown, log: (message: string) => void): GameId[] {
   return games;
 }
 
-async function viaLocal(games: GameId[], settings: Settings, io: CommandIo): Promise<BatchReport> {
-  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
+async function viaLocal(games: GameId[], settings: Settings, io: CommandIo, log: LogSink): Promise<BatchReport> {
+  const pipeline = await openPipeline(settings, io.cwd, noticesTo(log));
   try {
-    const batch = await runBatch(games, pipeline, { gameConcurrency: settings.limits.gameConcurrency, signal: io.signal });
+    const batch = await runBatch(games, pipeline, { gameConcurrency: settings.limits.gameConcurrency, signal: io.signal, onEvent: pipelineEventLogger(log) });
     const { completed_games, failed_games, pending_games, total_time } = batch;
     return { completed_games, failed_games, pending_games, total_time, timed_out: false, via: "local" };
   } finally {
@@ -166,6 +175,9 @@ function table(report: BatchReport): string {
     ...report.failed_games.map((f) => [f.game_id, "failed", f.reason]),
     ...report.pending_games.map((id) => [id, "pending", report.timed_out ? "time limit reached" : ""]),
   ];
-  const summary = `${report.completed_games.length} complete, ${report.failed_games.length} failed, ${report.pending_games.length} pending, in ${report.total_time}s (via ${report.via})`;
-  return `${formatTable(["game", "state", "reason"], rows)}\n\n${summary}`;
+  return formatTable(["game", "state", "reason"], rows);
+}
+
+function summary(report: BatchReport): string {
+  return `${report.completed_games.length} complete, ${report.failed_games.length} failed, ${report.pending_games.length} pending, in ${report.total_time}s (via ${report.via})`;
 }

@@ -5,6 +5,9 @@ import { scrubSecrets } from "../../config/secrets.js";
 import { loadSettings } from "../../config/settings.js";
 import { ALL_GROUPS, settingsHelp } from "../../config/settings-table.js";
 import { gameIdsFlag, parseFlags, settingFlags } from "../args.js";
+import { pipelineEventLogger } from "../../interfaces/logging/event-log.js";
+import { createLogSink, noticesTo } from "../../interfaces/logging/log-sink.js";
+import { commandLogFormat, writeResult } from "../log-format.js";
 import { createProgressReporter } from "../progress.js";
 import { formatTable } from "../table.js";
 import type { CommandIo } from "./io.js";
@@ -39,30 +42,34 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
   if (values.all && games.length > 0) throw new ValidationError("give either --games or --all, not both");
   if (!values.all && games.length === 0) throw new ValidationError("no games: pass --games a,b,c or --all");
 
-  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
+  const scrub = (text: string): string => scrubSecrets(text, io.env, values);
+  const format = commandLogFormat(settings, io.stderr);
+  const log = createLogSink(format === "live" ? "text" : format, io.stderr, scrub);
+  const pipeline = await openPipeline(settings, io.cwd, noticesTo(log));
   const { plays } = pipeline.backends;
   let batch: BatchResult;
   try {
     const gameIds = values.all ? await plays.listGames() : games;
     if (gameIds.length === 0) throw new ValidationError(`${plays.name} has no games`);
-    const reporter = createProgressReporter(io.stderr, gameIds);
+    // A person at a terminal sees one live line per game; anything else gets log lines.
+    const reporter = format === "live" ? createProgressReporter(io.stderr, gameIds) : null;
+    const logEvent = pipelineEventLogger(log);
     batch = await runBatch(gameIds, pipeline, {
       gameConcurrency: settings.limits.gameConcurrency,
       reuse: values.force !== true,
       discardDatasetOnFailure: values["discard-on-failure"] === true,
-      onEvent: (event) =>
-        reporter.onEvent(event.type === "game-error" ? { ...event, error: scrubSecrets(event.error, io.env, values) } : event),
+      onEvent: (event) => (reporter ? reporter.onEvent(event.type === "game-error" ? { ...event, error: scrub(event.error) } : event) : logEvent(event)),
       signal: io.signal,
-    }).finally(() => reporter.stop());
+    }).finally(() => reporter?.stop());
   } finally {
     await plays.close?.();
   }
-  const report = values.json ? JSON.stringify(batch, null, 2) : summary(batch);
-  io.stdout.write(`${scrubSecrets(report, io.env, values)}\n`);
+  const sentence = `${batch.completed_games.length} games with a dataset, ${batch.failed_games.length} failed, in ${batch.total_time}s`;
+  writeResult(io.stdout, format, scrub, { json: values.json === true, result: batch, table: () => summary(batch, sentence), sentence, failed: batch.failed_games.length > 0 });
   return batch.failed_games.length > 0 ? 1 : 0;
 }
 
-function summary(batch: BatchResult): string {
+function summary(batch: BatchResult, sentence: string): string {
   const rows = batch.results.map((r) => [
     r.game_id,
     r.status,
@@ -78,5 +85,5 @@ function summary(batch: BatchResult): string {
     if (!batch.results.some((r) => r.game_id === failed.game_id)) rows.push([failed.game_id, "error", "", "", "", "", "", "", failed.reason]);
   }
   const table = formatTable(["game", "status", "plays", "rejected", "clips ok", "failed", "reused", "time", "reason"], rows);
-  return `${table}\n\n${batch.completed_games.length} games with a dataset, ${batch.failed_games.length} failed, in ${batch.total_time}s`;
+  return `${table}\n\n${sentence}`;
 }

@@ -1,4 +1,7 @@
-import { createGameHandler, type RequestOutcome } from "../../interfaces/http/handler.js";
+import { createGameHandler } from "../../interfaces/http/handler.js";
+import { logRequestOutcome } from "../../interfaces/http/request-log.js";
+import { pipelineEventLogger } from "../../interfaces/logging/event-log.js";
+import { createLogSink, logFormatFor, noticesTo } from "../../interfaces/logging/log-sink.js";
 import { DEFAULT_HTTP_LIMITS } from "../../interfaces/http/limits.js";
 import { startHttpServer } from "../../interfaces/http/node-server.js";
 import { createReportRoute } from "../../interfaces/http/report-route.js";
@@ -69,20 +72,16 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
   const maxConnections = wholeNumber("max-connections", values["max-connections"] ?? DEFAULT_HTTP_LIMITS.maxConnections, 1, 100_000);
   const { settings } = await loadSettings(values, io.env, { cwd: io.cwd, configFile: values.config as string | undefined });
   const scrub = (message: string): string => scrubSecrets(token ? message.split(token).join("[redacted]") : message, io.env, values);
-  const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} ${scrub(message)}\n`);
+  const log = createLogSink(logFormatFor(settings.log.format, io.stderr), io.stderr, scrub);
 
   // Aborted only when the grace period runs out, so ffmpeg children do not outlive the server.
   const abandon = new AbortController();
-  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
+  const pipeline = await openPipeline(settings, io.cwd, noticesTo(log));
   const run: RunOptions = {
     reuse: values.force !== true,
     signal: abandon.signal,
     lease: { staleAfterMs: positiveNumber("stale-after", values["stale-after"] ?? DEFAULT_STALE_AFTER_MS / 1000) * 1000 },
-    onEvent: (event) => {
-      if (event.type === "game-start") log(`game ${event.gameId}: started`);
-      else if (event.type === "game-done") log(`game ${event.gameId}: ${event.result.status}, ${event.result.successful_clips} clips ok, ${event.result.failed_clips} failed`);
-      else if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
-    },
+    onEvent: pipelineEventLogger(log),
   };
   // Off Cloud Run without --max-games, games beyond the concurrency wait their turn inside the request, as before.
   const maxGames = values["max-games"] === undefined ? (onCloudRun ? 1 : undefined) : wholeNumber("max-games", values["max-games"], 1, 64);
@@ -93,12 +92,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     maxGames,
     token,
     scrub,
-    onOutcome: (o: RequestOutcome) =>
-      log(
-        `${o.method} ${o.path} ${o.status} ${o.ms}ms` +
-          (o.gameId ? ` game ${o.gameId}${o.joined ? " (joined the running game)" : ""}` : "") +
-          (o.error ? `: ${o.error}` : ""),
-      ),
+    onOutcome: (outcome) => logRequestOutcome(log, outcome),
   });
 
   let server: Awaited<ReturnType<typeof startHttpServer>>;
@@ -120,20 +114,20 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     io.signal?.addEventListener("abort", () => onSignal("SIGTERM"), { once: true });
   });
   // Tests and wrappers read the port from this line when they pass --port 0.
-  log(`listening on http://${host}:${server.port}${token ? " (bearer token required)" : ""}${bind.why ? ` (${bind.why})` : ""}`);
+  log.info(`listening on http://${host}:${server.port}${token ? " (bearer token required)" : ""}${bind.why ? ` (${bind.why})` : ""}`, { event: "listening", port: server.port });
   const signalled = await stopSignal;
   const running = handler.inFlight();
-  log(`${signalled}: refusing new games, waiting up to ${graceMs / 1000}s for ${running} running`);
+  log.info(`${signalled}: refusing new games, waiting up to ${graceMs / 1000}s for ${running} running`, { event: "stopping", running });
   let abandoned = 0;
   await server.close(graceMs, async () => {
     abandoned = handler.inFlight();
-    log(`grace period over: cancelling ${abandoned} running games`);
+    log.warn(`grace period over: cancelling ${abandoned} running games`, { event: "grace-over", running: abandoned });
     abandon.abort(new Error("server shut down"));
     // Cancelling is quick (ffmpeg is killed, writes are refused): on Cloud Run it must fit the 10 s with the 8 s grace.
     await handler.drain(onCloudRun ? 1500 : 10_000);
   });
   await pipeline.backends.plays.close?.();
-  log("stopped");
+  log.info("stopped", { event: "stopped" });
   return abandoned > 0 ? 1 : 0;
 }
 

@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import { ValidationError, errorMessage } from "../../domain/errors.js";
+import { pipelineEventLogger } from "../../interfaces/logging/event-log.js";
+import { createLogSink, logFormatFor, noticesTo } from "../../interfaces/logging/log-sink.js";
 import { openGameQueue } from "../../orchestration/queue-engines.js";
-import type { RunOptions } from "../../pipeline/parts.js";
 import { processGame } from "../../pipeline/process-game.js";
 import { openPipeline } from "../../config/open-pipeline.js";
 import { scrubSecrets, scrubUrlPassword } from "../../config/secrets.js";
@@ -46,19 +47,16 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
 
   const workerId = `${hostname()}:${process.pid}`;
   const scrub = (message: string): string => scrubSecrets(scrubUrlPassword(message, url), io.env, values);
-  const log = (message: string): void => void io.stderr.write(`${new Date().toISOString()} worker ${workerId}: ${scrub(message)}\n`);
+  const log = createLogSink(logFormatFor(settings.log.format, io.stderr), io.stderr, scrub).child({ worker_id: workerId }, `worker ${workerId}: `);
 
   // One context for the worker's life: backends are opened once, and clips of all its games share one ffmpeg pool.
-  const pipeline = await openPipeline(settings, io.cwd, io.stderr);
+  const pipeline = await openPipeline(settings, io.cwd, noticesTo(log));
   const gameConcurrency = settings.limits.gameConcurrency;
-  const onEvent: RunOptions["onEvent"] = (event) => {
-    if (event.type === "camera-failed") log(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`);
-  };
   const queue = await openGameQueue({
     connectionString: url,
     schema: typeof values["queue-schema"] === "string" ? values["queue-schema"] : undefined,
     maintenanceIntervalSeconds: maintenance,
-    onError: (error) => log(`queue error: ${errorMessage(error)}`),
+    onError: (error) => log.error(`queue error: ${errorMessage(error)}`, { event: "queue-error" }),
   });
 
   // Aborted when the grace period runs out: ffmpeg children die, and nothing more is published.
@@ -66,8 +64,12 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
   const running = new Set<Promise<unknown>>();
   await queue.work(
     async (job) => {
-      const started = Date.now();
-      log(`game ${job.gameId}: started (job ${job.id}, attempt ${job.retryCount + 1})`);
+      const attempt = job.retryCount + 1;
+      // Every line of this job names it, its attempt and its game.
+      const jobLog = log.child({ job_id: job.id, attempt });
+      jobLog.info(`game ${job.gameId}: started (job ${job.id}, attempt ${attempt})`, { event: "game-start", game_id: job.gameId });
+      // The line above names the job and attempt in text too; the events say the rest.
+      const onEvent = pipelineEventLogger(jobLog, { skip: ["game-start"] });
       // pg-boss gives the job to another worker once it expires: stop this run then, so two never overlap.
       const signal = AbortSignal.any([abandon.signal, AbortSignal.timeout(Math.max(1, job.expireInSeconds) * 1000)]);
       // A retried job was given up by its previous worker (expired, or it failed): take the game over at once.
@@ -75,12 +77,10 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
       running.add(run);
       try {
         const result = await run;
-        const took = ((Date.now() - started) / 1000).toFixed(1);
-        log(`game ${job.gameId}: ${result.status}, ${result.successful_clips} clips ok, ${result.failed_clips} failed, in ${took}s (job ${job.id})`);
         // A failed game is a finished job: its reason is data in the manifest, and a retry would fail the same way.
         return { status: result.status, reason: result.reason, successful_clips: result.successful_clips, failed_clips: result.failed_clips };
       } catch (error) {
-        log(`game ${job.gameId}: error, job ${job.id} will be retried if attempts remain: ${errorMessage(error)}`);
+        jobLog.error(`game ${job.gameId}: error, job ${job.id} will be retried if attempts remain: ${errorMessage(error)}`, { event: "game-error", game_id: job.gameId, reason: errorMessage(error) });
         throw new Error(scrub(errorMessage(error)));
       } finally {
         running.delete(run);
@@ -90,14 +90,14 @@ export async function workerCommand(args: string[], io: CommandIo): Promise<numb
   );
   // Handlers first: whoever reads this line may signal at once.
   const stopping = stopRequested(io.signal);
-  log(`waiting for games, ${gameConcurrency} at once`);
+  log.info(`waiting for games, ${gameConcurrency} at once`, { event: "ready" });
   await stopping;
-  log(`stopping: no new games; waiting up to ${graceMs / 1000}s for ${running.size} running`);
+  log.info(`stopping: no new games; waiting up to ${graceMs / 1000}s for ${running.size} running`, { event: "stopping", running: running.size });
   await queue.stop({ graceMs });
   abandon.abort();
   await Promise.allSettled([...running]);
   await pipeline.backends.plays.close?.();
-  log("stopped");
+  log.info("stopped", { event: "stopped" });
   return 0;
 }
 

@@ -30,8 +30,10 @@ import { openPipeline } from "../../config/open-pipeline.js";
 import { scrubSecrets } from "../../config/secrets.js";
 import { loadSettings } from "../../config/settings.js";
 import { errorMessage } from "../../domain/errors.js";
-import type { RunOptions } from "../../pipeline/parts.js";
+import { pipelineEventLogger } from "../logging/event-log.js";
+import { createLogSink, logFormatFor } from "../logging/log-sink.js";
 import { redactPaths } from "./redact-paths.js";
+import { logRequestOutcome } from "./request-log.js";
 import { processGame } from "../../pipeline/process-game.js";
 import { createGameHandler, type GameHandler } from "./handler.js";
 import { createReportRoute } from "./report-route.js";
@@ -45,20 +47,16 @@ async function buildHandler(env: NodeJS.ProcessEnv): Promise<GameHandler> {
   const { settings } = await loadSettings({}, env, { cwd: process.cwd() });
   const token = env.PLAYCLIPS_TOKEN || undefined;
   const scrub = (message: string): string => scrubSecrets(token ? message.split(token).join("[redacted]") : message, env);
-  const pipeline = await openPipeline(settings, process.cwd());
-  const run: RunOptions = {
-    onEvent: (event) => {
-      if (event.type === "game-done") console.log(`game ${event.gameId}: ${event.result.status}`);
-      if (event.type === "camera-failed") console.warn(scrub(`game ${event.gameId}: camera ${event.camera} failed: ${event.reason}`));
-    },
-  };
+  // Cloud Run functions ship stdout to Cloud Logging: JSON lines unless a person runs it at a terminal.
+  const log = createLogSink(logFormatFor(settings.log.format, process.stdout), process.stdout, scrub);
+  const pipeline = await openPipeline(settings, process.cwd(), { write: (text) => log.warn(text.trim()) });
+  const onEvent = pipelineEventLogger(log);
   return createGameHandler({
-    runGame: (gameId) => processGame(gameId, pipeline, run),
+    runGame: (gameId) => processGame(gameId, pipeline, { onEvent }),
     reports: createReportRoute(pipeline.backends.output),
     token,
     scrub,
-    onOutcome: (o) =>
-      console.log(`${o.method} ${o.path} ${o.status} ${o.ms}ms${o.gameId ? ` game ${o.gameId}` : ""}${o.joined ? " (joined)" : ""}${o.error ? `: ${o.error}` : ""}`),
+    onOutcome: (outcome) => logRequestOutcome(log, outcome),
   });
 }
 
