@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchResult } from "../src/pipeline/run-batch.js";
+import { logText } from "./helpers/cli.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -104,9 +105,13 @@ describe("playclips CLI", () => {
   });
 
   it("exits non-zero with a table when a game fails as a whole", async () => {
-    const result = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", "no-such-game"]);
+    const result = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", "no-such-game", "--log-format", "text"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/no-such-game\s+failed.*no plays found/);
+    // Piped with the default format, the result is one JSON line naming the game and why.
+    const piped = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--games", "no-such-game"]);
+    expect(piped.code).toBe(1);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ severity: "WARNING", failed_games: [{ game_id: "no-such-game", reason: expect.stringMatching(/no plays found/) as unknown }] });
   });
 
   it("takes settings from the config file and env, flags winning", async () => {
@@ -136,7 +141,7 @@ describe("playclips CLI", () => {
     for (const [args, message] of cases) {
       const result = await cli(args);
       expect(result.code, args.join(" ")).toBe(2);
-      expect(result.stderr).toMatch(message);
+      expect(logText(result.stderr)).toMatch(message);
     }
   });
 

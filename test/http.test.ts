@@ -7,6 +7,7 @@ import type { GameResult } from "../src/domain/types.js";
 import { createGameHandler } from "../src/interfaces/http/handler.js";
 import { startHttpServer } from "../src/interfaces/http/node-server.js";
 import { demoFolder, serveHarness, type Child } from "./helpers/serve.js";
+import { logText } from "./helpers/cli.js";
 
 const root = join(import.meta.dirname, "..");
 let dir: string;
@@ -68,7 +69,7 @@ describe("playclips serve", () => {
     expect(await exists(datasetFile("out"))).toBe(false);
     await until(() => exists(datasetFile("out")), "validation_data.jsonl");
     await until(async () => (await inFlight(server.url)) === 0, "the game to end");
-    expect(server.log()).toMatch(new RegExp(`POST / 200 \\d+ms game ${gameId}\\n`));
+    expect(logText(server.log())).toMatch(new RegExp(`POST / 200 \\d+ms game ${gameId}\\n`));
   });
 
   it("joins a second trigger to the game already running", async () => {

@@ -59,3 +59,23 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Log output as text: each JSON log line (the format off a terminal,
+ * docs/logging.md) as its message, any other line as it is. For assertions on
+ * what a line says, whichever format wrote it.
+ */
+export function logText(output: string): string {
+  return output
+    .split("\n")
+    .map((line) => {
+      if (!line.startsWith("{")) return line;
+      try {
+        const message = (JSON.parse(line) as { message?: unknown }).message;
+        return typeof message === "string" ? message : line;
+      } catch {
+        return line;
+      }
+    })
+    .join("\n");
+}
