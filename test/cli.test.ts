@@ -45,7 +45,7 @@ describe("playclips CLI", () => {
     expect(games).toHaveLength(2);
 
     const result = await cli(["run", "--plays", "demo/plays.csv", "--videos", "demo", "--out", "out", "--all", "--json"]);
-    expect(result.stderr).toMatch(/started/); // not a TTY: plain log lines
+    expect(logText(result.stderr)).toMatch(/started/); // not a TTY: JSON log lines
     expect(result.code).toBe(0);
     const batch = JSON.parse(result.stdout) as BatchResult;
     expect(batch.completed_games.sort()).toEqual([...games].sort());

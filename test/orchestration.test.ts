@@ -10,7 +10,7 @@ import type { BatchReport } from "../src/cli/commands/batch.js";
 import { waitForGames } from "../src/orchestration/wait.js";
 import { processGame } from "../src/pipeline/process-game.js";
 import { wrapStore } from "../src/stores/object-store.js";
-import { until } from "./helpers/cli.js";
+import { logText, until } from "./helpers/cli.js";
 import { createWorkspace, type Workspace } from "./helpers/pipeline.js";
 import { startTestPostgres, type TestPostgres } from "./helpers/postgres.js";
 
@@ -225,7 +225,7 @@ describe("batch with real workers (queue) and a real server (http)", () => {
   it("batch --via http triggers every game fire-and-forget and waits on the store", async () => {
     const server = start(["serve", "--port", "0", "--host", "127.0.0.1", "--plays", "plays.csv", "--videos", "demo", "--out", "out-http"]);
     try {
-      const url = await until("the server", () => /listening on (http:\/\/\S+)/.exec(server.log())?.[1], server.log);
+      const url = await until("the server", () => /listening on (http:\/\/\S+)/.exec(logText(server.log()))?.[1], server.log);
       const games = [...new Set([...(await readFile(join(dir, "demo", "plays.csv"), "utf8")).matchAll(/^[^,]+,([0-9a-f-]{36}),/gm)].map((m) => m[1] ?? ""))];
       const missing = randomUUID();
       // Triggers time out long before a game is done: the games go on and the store says when.
@@ -234,7 +234,7 @@ describe("batch with real workers (queue) and a real server (http)", () => {
       const report = JSON.parse(batch.stdout) as BatchReport;
       expect(report.completed_games.sort()).toEqual(games.filter((g) => g !== missing).sort());
       expect(report.failed_games.map((f) => f.game_id)).toEqual([missing]);
-      expect(batch.stderr).toMatch(/no answer within 0.2s/);
+      expect(logText(batch.stderr)).toMatch(/no answer within 0.2s/);
     } finally {
       expect(await stop(server)).toBe(0);
     }
@@ -254,7 +254,7 @@ describe("batch with real workers (queue) and a real server (http)", () => {
     for (const [args, message] of cases) {
       const result = await cli(["batch", ...args]);
       expect(result.code, args.join(" ")).toBe(2);
-      expect(result.stderr).toMatch(message);
+      expect(logText(result.stderr)).toMatch(message);
     }
   }, 60_000);
 });
