@@ -15,6 +15,8 @@ WORKFLOW="${WORKFLOW:-basketball-training-pipeline}"
 TRAINING_BUCKET="${TRAINING_BUCKET:-uball-training-data}"
 MAX_WAIT_MINUTES="${MAX_WAIT_MINUTES:-120}"
 POLL_INTERVAL_SECONDS="${POLL_INTERVAL_SECONDS:-30}"
+RETRY_LIMIT="${RETRY_LIMIT:-3}"
+STALE_AFTER_SECONDS="${STALE_AFTER_SECONDS:-120}"
 WAIT="${WAIT:-0}"
 
 if [[ $# -eq 0 ]]; then
@@ -35,7 +37,7 @@ if [[ -z "${FUNCTION_URL:-}" ]]; then
   FUNCTION_URL="$(gcloud --project "$PROJECT_ID" run services describe "$SERVICE" --region "$REGION" --format 'value(status.url)')"
 fi
 
-data="{\"game_ids\":[${ids}],\"function_url\":\"${FUNCTION_URL}\",\"training_bucket\":\"${TRAINING_BUCKET}\",\"max_wait_minutes\":${MAX_WAIT_MINUTES},\"poll_interval_seconds\":${POLL_INTERVAL_SECONDS}}"
+data="{\"game_ids\":[${ids}],\"function_url\":\"${FUNCTION_URL}\",\"training_bucket\":\"${TRAINING_BUCKET}\",\"max_wait_minutes\":${MAX_WAIT_MINUTES},\"poll_interval_seconds\":${POLL_INTERVAL_SECONDS},\"retry_limit\":${RETRY_LIMIT},\"stale_after_seconds\":${STALE_AFTER_SECONDS}}"
 echo "Starting $WORKFLOW with $data" >&2
 
 if [[ "$WAIT" == "1" ]]; then

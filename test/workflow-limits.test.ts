@@ -8,15 +8,22 @@
  * shown to fail on a workflow that breaks it.
  */
 import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { emptyStatus, MAX_REASON_CHARS } from "../src/pipeline/status-object.js";
+import { statusKey } from "../src/domain/layout.js";
+import { acquireLease } from "../src/pipeline/lease.js";
+import { MAX_REASON_CHARS } from "../src/pipeline/status-object.js";
+import { createLocalStore } from "../src/stores/local.js";
 
 type Obj = Record<string, unknown>;
 const WORKFLOW = join(import.meta.dirname, "..", "deploy", "workflows", "basketball-training-pipeline.yaml");
 const LIMITS = { steps: 100_000, expressionChars: 400, assignments: 50, conditions: 50, memoryBytes: 512 * 1024 };
 const GAMES = 100;
+// The workflow's default retry_limit: each game may be triggered again this many times.
+const RETRY_LIMIT = 3;
 // What the workflow budgets a pending game a poll (widen_poll_interval); the test counts the real figure.
 const STEPS_PER_GAME = 24;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -54,6 +61,14 @@ function stepsPerGamePerPoll(wf: Obj): number {
   return count((loop?.for as Obj | undefined)?.steps);
 }
 
+/** Steps one re-trigger of a dead game costs (retrigger_games' branch), counted from the YAML. */
+function stepsPerRetrigger(wf: Obj): number {
+  const branch = (poll: Obj): unknown => (((poll.steps as unknown[]).map(bodyOf).find((b) => isObj(b.parallel))?.parallel as Obj | undefined)?.for as Obj | undefined)?.steps;
+  let n = 0;
+  walk(branch(wf.poll_games_completion as Obj), () => (n += 1));
+  return n;
+}
+
 function expressions(value: unknown, out: string[] = []): string[] {
   if (typeof value === "string") for (const m of value.matchAll(/\$\{(.*)\}/gs)) out.push(m[1] ?? "");
   else if (Array.isArray(value)) for (const v of value) expressions(v, out);
@@ -73,7 +88,7 @@ function checkLimits(wf: Obj, maxWaitMinutes = 120, pollSeconds = 30): string[] 
   const interval = Math.max(pollSeconds, Math.floor((maxWaitMinutes * 60 * (STEPS_PER_GAME * GAMES + 10)) / 90_000) + 1);
   const usesWidening = JSON.stringify(wf.poll_games_completion).includes("step_budget_interval");
   const polls = (maxWaitMinutes * 60) / (usesWidening ? interval : pollSeconds);
-  const steps = polls * (perGame * GAMES + 10) + 50 * GAMES;
+  const steps = polls * (perGame * GAMES + 10) + 50 * GAMES + RETRY_LIMIT * GAMES * stepsPerRetrigger(wf);
   if (steps > LIMITS.steps) problems.push(`about ${Math.round(steps)} steps for ${GAMES} games over ${maxWaitMinutes} min`);
   for (const e of expressions(wf)) if (e.length > LIMITS.expressionChars) problems.push(`expression of ${e.length} chars`);
   for (const sub of Object.values(wf)) {
@@ -84,8 +99,11 @@ function checkLimits(wf: Obj, maxWaitMinutes = 120, pollSeconds = 30): string[] 
       if (JSON.stringify(body).includes("manifest.json")) problems.push(`${name} reads manifest.json`);
     });
   }
-  // Variables that grow with the batch: the id lists and one reason per failed game (cut at MAX_REASON_CHARS).
-  const memory = GAMES * (36 + 8) * 4 + GAMES * (36 + MAX_REASON_CHARS * 3) + 64 * 1024;
+  // Variables that grow with the batch: the id lists, the re-trigger counts and times, and per game at
+  // most one failure reason and one dead-run reason (each a status reason cut at MAX_REASON_CHARS, plus
+  // ~150 characters of run id, heartbeat and wording).
+  const reason = 36 + (MAX_REASON_CHARS + 150) * 3;
+  const memory = GAMES * (36 + 8) * 4 + GAMES * (36 + 16) * 2 + GAMES * reason * 2 + 64 * 1024;
   if (memory > LIMITS.memoryBytes) problems.push(`about ${memory} bytes of variables`);
   return problems;
 }
@@ -110,13 +128,27 @@ describe("the workflow within Cloud Workflows' limits for a 100-game batch", () 
     expect(problems).toMatch(/reads manifest.json/);
   });
 
-  it("reads only fields the pipeline writes into status.json", () => {
+  it("reads only fields the pipeline writes into status.json, the run's attempt included", async () => {
     const text = JSON.stringify(workflow().poll_games_completion);
     const read = [...text.matchAll(/map\.get\(status_object, \\"(\w+)\\"\)/g)].map((m) => m[1]);
     expect(read.sort()).toEqual(["reason", "state"]);
-    const written = Object.keys(emptyStatus("0b6a2a4e-5a43-4c55-9f0e-3f1f1c1b2a11"));
-    for (const field of read) expect(written).toContain(field);
-    // "failed" is a state the pipeline writes.
+    const readOfAttempt = [...text.matchAll(/map\.get\(status_object, \[\\"attempt\\", \\"(\w+)\\"\]\)/g)].map((m) => m[1]);
+    expect(readOfAttempt.sort()).toEqual(["heartbeat_at", "reason", "run_id", "started_at", "state"]);
+    // What a run really writes when it takes a game (src/pipeline/lease.ts).
+    const dir = await mkdtemp(join(tmpdir(), "playclips-wf-status-"));
+    try {
+      const game = "0b6a2a4e-5a43-4c55-9f0e-3f1f1c1b2a11";
+      const store = createLocalStore({ root: dir });
+      await (await acquireLease(store, game, "20261129T200000Z-abc123", { staleAfterMs: 120_000 })).end();
+      const written = JSON.parse(await readFile(store.localPath(statusKey(game)), "utf8")) as Obj & { attempt: Obj };
+      for (const field of read) expect(Object.keys(written)).toContain(field);
+      for (const field of readOfAttempt) expect(Object.keys(written.attempt)).toContain(field);
+      expect(typeof written.attempt.heartbeat_at).toBe("string");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // "failed" is a state the pipeline writes; so are the attempt states the workflow acts on.
     expect(text).toContain('game_status == \\"failed\\"');
+    for (const state of ["cancelled", "error", "running", "publishing"]) expect(text).toContain(`attempt_state == \\"${state}\\"`);
   });
 });
