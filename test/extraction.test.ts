@@ -136,7 +136,11 @@ describe("probeMedia", () => {
     const info = await probeMedia(tools, src());
     expect(info.duration).toBeCloseTo(10, 1);
     expect(info.startTime).toBe(0);
-    expect(info.video).toEqual({ codec: "h264", width: 320, height: 180, fps: 25, duration: 10 });
+    // One parse gives the pipeline's view and the codec details copy and smart cuts match.
+    expect(info.video).toEqual({
+      codec: "h264", width: 320, height: 180, fps: 25, duration: 10,
+      pixFmt: "yuv420p", profile: "Constrained Baseline", level: 12, originSec: 0, colour: {}, hasAudio: true, reorderDepth: 0,
+    });
     expect(info.audio).toEqual({ codec: "aac" });
     await expect(probeMedia(tools, bframeSrc())).resolves.toMatchObject({ audio: null, video: { duration: 10 } });
   });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { VideoPacket, VideoStreamInfo } from "../src/extraction/keyframes.js";
+import type { VideoStreamInfo } from "../src/extraction/ffprobe-json.js";
+import type { VideoPacket } from "../src/extraction/keyframes.js";
 import { planSmartCut } from "../src/extraction/smart-plan.js";
 
 // 10 fps, so frame f is shown at f / 10 s.
 const FPS = 10;
 const info: VideoStreamInfo = {
   codec: "h264", width: 320, height: 180, pixFmt: "yuv420p", profile: "High", level: 30, fps: FPS,
-  originSec: 0, colour: {}, hasAudio: true, reorderDepth: 1,
+  duration: null, originSec: 0, colour: {}, hasAudio: true, reorderDepth: 1,
 };
 
 /** Packets from frame numbers in decode order; `key` lists the keyframes. */

@@ -43,23 +43,6 @@ export interface ValidatedPlays {
   rejected: PlayRejection[];
 }
 
-/** What ffprobe tells about a media file that the pipeline needs. */
-export interface MediaInfo {
-  /** Container duration in seconds, measured from the first timestamp. */
-  duration: number;
-  /** First timestamp of the container in seconds (non-zero with edit lists or camera offsets). */
-  startTime: number;
-  video: {
-    codec: string;
-    width: number;
-    height: number;
-    fps: number;
-    /** Duration of the video stream itself, when the container says it. */
-    duration: number | null;
-  } | null;
-  audio: { codec: string } | null;
-}
-
 export type ClipStatus = "ok" | "failed";
 
 /** One clip's record in the game manifest: a failed clip is data, not an exception. */

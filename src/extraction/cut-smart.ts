@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { CutRequest } from "./cut.js";
-import type { VideoStreamInfo } from "./keyframes.js";
+import type { VideoStreamInfo } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
 import { FFMPEG_QUIET } from "./run.js";
 import { type SmartPlan, X264_PROFILES } from "./smart-plan.js";

@@ -1,28 +1,8 @@
 import { MediaError } from "../domain/errors.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
-import { parseRate, type FfprobeJson } from "./ffprobe-json.js";
+import { parseMediaInfo, type FfprobeJson, type MediaInfo, type VideoStreamInfo } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
-
-/** What a smart cut must know to re-encode frames that splice onto copied ones. */
-export interface VideoStreamInfo {
-  codec: string;
-  width: number;
-  height: number;
-  pixFmt: string;
-  /** ffprobe's words, e.g. "High" or "Constrained Baseline". */
-  profile: string | null;
-  /** ffprobe's number: 31 means level 3.1. */
-  level: number | null;
-  fps: number;
-  /** Container start time: ffmpeg's `-ss` counts from here, so every time below does too. */
-  originSec: number;
-  /** ffprobe colour words, only those it knows ("unknown" is dropped). */
-  colour: Partial<Record<"color_range" | "color_space" | "color_primaries" | "color_transfer", string>>;
-  hasAudio: boolean;
-  /** has_b_frames: how many frames decode order runs ahead of display order (0 = no B-frames). */
-  reorderDepth: number;
-}
 
 /** One video packet; times are relative to the container start, like `-ss`. */
 export interface VideoPacket {
@@ -32,37 +12,19 @@ export interface VideoPacket {
 }
 
 
+/** The source's video stream, probed for a cut (a library caller's; the pipeline probes once per camera). */
 export async function probeVideoStream(tools: MediaTools, input: string, timeoutMs: number): Promise<VideoStreamInfo> {
   const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...mediaInputOptions(input), input];
-  return videoStreamInfoOf(JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as FfprobeJson, input);
+  const media = parseMediaInfo(JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as FfprobeJson);
+  if ("problem" in media) throw new MediaError(`cannot cut ${input}: ${media.problem}`);
+  return cuttableStream(media, input);
 }
 
-
-/** The smart/copy view of a probe, from output probeMedia has already parsed: no second ffprobe. */
-export function videoStreamInfoOf(json: FfprobeJson, input: string): VideoStreamInfo {
-  const streams = json.streams ?? [];
-  const video = streams.find((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1);
-  if (!video) throw new MediaError(`cannot cut ${input}: it has no video stream`);
-  const fps = parseRate(video.avg_frame_rate) ?? parseRate(video.r_frame_rate);
-  if (fps === null) throw new MediaError(`cannot cut ${input}: its video has no frame rate`);
-  const colour: VideoStreamInfo["colour"] = {};
-  for (const key of ["color_range", "color_space", "color_primaries", "color_transfer"] as const) {
-    const value = video[key];
-    if (value && value !== "unknown") colour[key] = value;
-  }
-  return {
-    codec: video.codec_name ?? "unknown",
-    width: video.width ?? 0,
-    height: video.height ?? 0,
-    pixFmt: video.pix_fmt ?? "unknown",
-    profile: video.profile ?? null,
-    level: typeof video.level === "number" && video.level > 0 ? video.level : null,
-    fps,
-    originSec: Number(json.format?.start_time ?? 0) || 0,
-    colour,
-    hasAudio: streams.some((s) => s.codec_type === "audio"),
-    reorderDepth: video.has_b_frames ?? 0,
-  };
+/** The media's video stream, when copy and smart cuts can work with it: it has one, with a frame rate. */
+export function cuttableStream(media: MediaInfo, input: string): VideoStreamInfo {
+  if (!media.video) throw new MediaError(`cannot cut ${input}: it has no video stream`);
+  if (media.video.fps === 0) throw new MediaError(`cannot cut ${input}: its video has no frame rate`);
+  return media.video;
 }
 
 /**
@@ -100,8 +62,7 @@ export async function readVideoPacketsIn(
   const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", intervals,
     "-show_entries", "packet=pts_time,dts_time,flags", "-print_format", "json", ...mediaInputOptions(input), input];
   const { stdout } = await runProbe(tools, input, args, timeoutMs);
-  const raw = (JSON.parse(stdout) as { packets?: Array<{ pts_time?: string; dts_time?: string; flags?: string }> })
-    .packets ?? [];
+  const raw = (JSON.parse(stdout) as FfprobeJson).packets ?? [];
   return raw.flatMap((p) => {
     const pts = Number(p.pts_time);
     if (p.pts_time === undefined || !Number.isFinite(pts)) return [];

@@ -1,16 +1,10 @@
 import { stat } from "node:fs/promises";
 import { MediaError } from "../domain/errors.js";
-import type { MediaInfo } from "../domain/types.js";
 import { MediaToolError, causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
-import { videoStreamInfoOf, type VideoStreamInfo } from "./keyframes.js";
-import { parseRate, type FfprobeJson, type FfprobeStream } from "./ffprobe-json.js";
-
-interface ProbePacket {
-  pts_time?: string;
-  duration_time?: string;
-}
+import { cuttableStream } from "./keyframes.js";
+import { mainVideoStream, parseMediaInfo, toNumber, type FfprobeJson, type FfprobeStream, type MediaInfo, type VideoStreamInfo } from "./ffprobe-json.js";
 
 // How far the data may end before the index says it should; a few frames of
 // slack covers B-frame reordering and rounding in the container's durations.
@@ -23,20 +17,20 @@ const TRUNCATION_SLACK_SEC = 0.5;
 export async function probeMedia(
   tools: MediaTools, input: string, timeoutMs = 30_000, options: { checkTruncation?: boolean } = {},
 ): Promise<MediaInfo> {
-  return (await probeParsed(tools, input, timeoutMs, options)).media;
+  return probeParsed(tools, input, timeoutMs, options);
 }
 
-/** probeMedia plus the codec details copy and smart cuts need, from the same ffprobe run. */
+/** probeMedia, and its video stream checked to be one copy and smart cuts can work with. */
 export async function probeMediaAndStream(
   tools: MediaTools, input: string, timeoutMs = 30_000,
 ): Promise<{ media: MediaInfo; stream: VideoStreamInfo }> {
-  const { media, parsed } = await probeParsed(tools, input, timeoutMs, {});
-  return { media, stream: videoStreamInfoOf(parsed, input) };
+  const media = await probeParsed(tools, input, timeoutMs, {});
+  return { media, stream: cuttableStream(media, input) };
 }
 
 async function probeParsed(
   tools: MediaTools, input: string, timeoutMs: number, options: { checkTruncation?: boolean },
-): Promise<{ media: MediaInfo; parsed: FfprobeJson }> {
+): Promise<MediaInfo> {
   const unreadable = (reason: string, cause?: unknown): MediaError =>
     new MediaError(`not a readable video: ${input}: ${reason}`, cause === undefined ? undefined : { cause });
 
@@ -55,54 +49,19 @@ async function probeParsed(
     throw unreadable(explainProbeFailure(error), error);
   }
 
-  const format = parsed.format;
-  if (!format) throw unreadable("ffprobe found no container format");
-  const streams = parsed.streams ?? [];
-  const startTime = toNumber(format.start_time) ?? 0;
+  const media = parseMediaInfo(parsed);
+  if ("problem" in media) throw unreadable(media.problem);
 
-  const videoStream = streams.find((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1);
-  const audioStream = streams.find((s) => s.codec_type === "audio");
-  const video: MediaInfo["video"] = videoStream
-    ? {
-        codec: videoStream.codec_name ?? "unknown",
-        width: videoStream.width ?? 0,
-        height: videoStream.height ?? 0,
-        // 0 marks "unknown": some variable-rate streams report no rate at all.
-        fps: parseRate(videoStream.avg_frame_rate) ?? parseRate(videoStream.r_frame_rate) ?? 0,
-        duration: positive(toNumber(videoStream.duration)),
-      }
-    : null;
-
-  const duration = mediaDuration(format.duration, streams, startTime);
-  if (duration === null) throw unreadable("it has no duration (a still image, or a stream with no index?)");
-
-  if (options.checkTruncation !== false && video && /\bmov\b|\bmp4\b/.test(format.format_name ?? "")) {
+  if (options.checkTruncation !== false && media.video && /\bmov\b|\bmp4\b/.test(parsed.format?.format_name ?? "")) {
     let problem: string | null;
     try {
-      problem = await findTruncation(tools, input, videoStream, timeoutMs);
+      problem = await findTruncation(tools, input, mainVideoStream(parsed.streams ?? []), timeoutMs);
     } catch (error) {
       throw unreadable(`reading its last frames failed: ${explainProbeFailure(error)}`, error);
     }
     if (problem) throw unreadable(problem);
   }
-
-  const media = { duration, startTime, video, audio: audioStream ? { codec: audioStream.codec_name ?? "unknown" } : null };
-  return { media, parsed };
-}
-
-/**
- * Duration from the first timestamp to the end of the last stream. In MP4 the
- * container duration counts from 0 and so includes a leading empty edit (a
- * camera offset): a video starting at 1.5 s with 10 s of frames says 11.5 s.
- */
-function mediaDuration(formatDuration: string | undefined, streams: FfprobeStream[], startTime: number): number | null {
-  const ends = streams.flatMap((s) => {
-    const start = toNumber(s.start_time);
-    const length = toNumber(s.duration);
-    return start !== null && length !== null && length > 0 ? [start + length] : [];
-  });
-  if (ends.length > 0) return positive(Math.max(...ends) - startTime);
-  return positive(toNumber(formatDuration));
+  return media;
 }
 
 /**
@@ -125,7 +84,7 @@ async function findTruncation(
   const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", "999999%", "-show_entries",
     "packet=pts_time,duration_time", "-print_format", "json", ...mediaInputOptions(input), input];
   const { stdout, stderr } = await runMediaTool(tools.ffprobe, args, { timeoutMs });
-  const packets = (JSON.parse(stdout) as { packets?: ProbePacket[] }).packets ?? [];
+  const packets = (JSON.parse(stdout) as FfprobeJson).packets ?? [];
   const ends = packets.flatMap((p) => {
     const pts = toNumber(p.pts_time);
     return pts === null ? [] : [pts + (toNumber(p.duration_time) ?? 0)];
@@ -149,13 +108,3 @@ function explainProbeFailure(error: unknown): string {
   return said;
 }
 
-
-function toNumber(value: string | undefined): number | null {
-  if (value === undefined || value === "N/A") return null;
-  const number = Number(value);
-  return Number.isFinite(number) ? number : null;
-}
-
-function positive(value: number | null): number | null {
-  return value !== null && value > 0 ? value : null;
-}

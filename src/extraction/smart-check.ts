@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { causeText, runMediaTool } from "./run.js";
-import { type ClipLayout, layoutProblem, type ProbedStream, readClipLayout, type SeamWindows, seamWindows } from "./smart-seams.js";
+import type { FfprobeStream } from "./ffprobe-json.js";
+import { type ClipLayout, layoutProblem, readClipLayout, type SeamWindows, seamWindows } from "./smart-seams.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
 
@@ -175,7 +176,7 @@ function lastProgressFrames(progress: string): number {
 }
 
 /** Why the clip's audio does not cover its video, or null. */
-function audioProblem(e: SmartClipExpectation, video: ProbedStream, streams: readonly ProbedStream[]): string | null {
+function audioProblem(e: SmartClipExpectation, video: FfprobeStream, streams: readonly FfprobeStream[]): string | null {
   const audio = streams.find((s) => s.codec_type === "audio");
   if (!audio) return null;
   const [vStart, vDur, aStart, aDur] = [video.start_time, video.duration, audio.start_time, audio.duration].map(Number);

@@ -1,4 +1,5 @@
-import type { VideoPacket, VideoStreamInfo } from "./keyframes.js";
+import type { VideoStreamInfo } from "./ffprobe-json.js";
+import type { VideoPacket } from "./keyframes.js";
 
 /**
  * How a smart cut splits [START, END): the head [START, K1) is re-encoded,

@@ -1,38 +1,21 @@
+import type { FfprobeJson, FfprobeStream } from "./ffprobe-json.js";
 import { runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 
 /** A smart clip as its container describes it: stream headers and every packet's times (no decoding). */
 export interface ClipLayout {
-  streams: ProbedStream[];
+  streams: FfprobeStream[];
   /** The container's start: ffmpeg's `-ss` on the clip counts from it. */
   startSec: number;
   /** Video packets in file (decode) order. */
   video: Array<{ pts: number; dts: number; key: boolean }>;
 }
 
-export interface ProbedStream {
-  codec_type?: string;
-  start_time?: string;
-  duration?: string;
-  sample_rate?: string;
-  width?: number;
-  height?: number;
-}
-
-interface RawPacket {
-  codec_type?: string;
-  pts_time?: string;
-  dts_time?: string;
-  flags?: string;
-}
-
 /** One ffprobe of the clip's index: headers and packet times, read from the file without decoding a frame. */
 export async function readClipLayout(tools: MediaTools, clip: string, run: { timeoutMs: number; signal?: AbortSignal }): Promise<ClipLayout> {
   const args = ["-v", "error", "-print_format", "json", "-show_entries",
     "format=start_time:stream=codec_type,start_time,duration,sample_rate,width,height:packet=codec_type,pts_time,dts_time,flags", clip];
-  const json = JSON.parse((await runMediaTool(tools.ffprobe, args, run)).stdout) as {
-    format?: { start_time?: string }; streams?: ProbedStream[]; packets?: RawPacket[];
-  };
+  const json = JSON.parse((await runMediaTool(tools.ffprobe, args, run)).stdout) as FfprobeJson;
   const video = (json.packets ?? []).filter((p) => p.codec_type === "video")
     .map((p) => ({ pts: Number(p.pts_time), dts: Number(p.dts_time ?? p.pts_time), key: (p.flags ?? "").includes("K") }));
   return { streams: json.streams ?? [], startSec: Number(json.format?.start_time ?? 0) || 0, video };

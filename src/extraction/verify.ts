@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import type { MediaInfo } from "../domain/types.js";
+import type { MediaInfo } from "./ffprobe-json.js";
 import { probeMedia } from "./probe.js";
 import { causeText } from "./run.js";
 import type { MediaTools } from "./tools.js";

@@ -4,8 +4,9 @@ import { MediaError, ValidationError } from "../../domain/errors.js";
 import { type CutRequest, validateCutRequest } from "../cut.js";
 import { mediaInputOptions } from "../input-options.js";
 import {
-  keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn, type VideoPacket, type VideoStreamInfo,
+  keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn, type VideoPacket,
 } from "../keyframes.js";
+import type { VideoStreamInfo } from "../ffprobe-json.js";
 import { clipTimelineOffsets } from "../clip-timeline.js";
 import { FFMPEG_QUIET, causeText, runMediaTool } from "../run.js";
 import type { MediaTools } from "../tools.js";

@@ -1,5 +1,6 @@
 import { cutExactClip } from "../cut.js";
-import { probeVideoStream, type VideoStreamInfo } from "../keyframes.js";
+import type { VideoStreamInfo } from "../ffprobe-json.js";
+import { probeVideoStream } from "../keyframes.js";
 import type { MediaTools } from "../tools.js";
 import { NOTHING_TO_PREPARE, verifyDuration, type CutClipResult, type CutModeStrategy, type ModeCutRequest, type ScaleOptions } from "./mode.js";
 

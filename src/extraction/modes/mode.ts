@@ -1,5 +1,6 @@
 import type { CutRequest } from "../cut.js";
-import type { VideoPacket, VideoStreamInfo } from "../keyframes.js";
+import type { VideoStreamInfo } from "../ffprobe-json.js";
+import type { VideoPacket } from "../keyframes.js";
 import type { VerifyDepth } from "../smart-check.js";
 import type { MediaTools } from "../tools.js";
 import { verifyClip, type ClipCheck } from "../verify.js";
