@@ -36,7 +36,7 @@ export function logFormatFor(setting: LogFormatSetting, stream: { isTTY?: boolea
   return stream.isTTY === true ? "text" : "json";
 }
 
-// Cloud Logging's LogSeverity names; pino's "warn" would be read as DEFAULT.
+// Cloud Logging's LogSeverity names: pino's own numeric levels (30, 40) would leave every entry at DEFAULT.
 const SEVERITY: Record<string, string> = { trace: "DEBUG", debug: "DEBUG", info: "INFO", warn: "WARNING", error: "ERROR", fatal: "CRITICAL" };
 
 type Scrub = (text: string) => string;
