@@ -68,7 +68,10 @@ describe("read-ahead for streaming readers", () => {
     const ahead = await timed(4, upTo);
     // One store read per block without it: 40 x 40 ms at least.
     expect(serial.ms).toBeGreaterThan(40 * LATENCY_MS);
-    expect(ahead.ms).toBeLessThan(serial.ms * 0.7);
+    // Read-ahead must hide at least half of that waiting. Compared as a
+    // difference, not a ratio: on a loaded machine both runs pay the same
+    // extra CPU time per request, which a ratio would count against it.
+    expect(serial.ms - ahead.ms).toBeGreaterThan((40 * LATENCY_MS) / 2);
     expect(serial.fetched).toBe(upTo);
     expect(ahead.fetched).toBeGreaterThanOrEqual(upTo);
     expect(ahead.fetched).toBeLessThanOrEqual(upTo * 1.125 + BLOCK);
