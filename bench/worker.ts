@@ -17,6 +17,7 @@ import { DEFAULT_SPLIT } from "../src/domain/split.js";
 import type { ClipRecord } from "../src/domain/types.js";
 import { clipConcurrencyFor, type CutMode } from "../src/extraction/modes/registry.js";
 import { validatePlayRows } from "../src/domain/validate-plays.js";
+import { exactCutArgs } from "../src/extraction/cut.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import { DEFAULT_CACHE_BYTES } from "../src/extraction/range/block-cache.js";
 import { DEFAULT_DURATION_TOLERANCE_SEC } from "../src/extraction/verify.js";
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
 /**
  * libx264 ultrafast's throughput on this machine for this source, decode
  * included: one encode per core at once (as the clip pool runs them), each
- * `seconds` long, the exact mode's own codec settings. Frames per wall second
+ * `seconds` long, the exact mode's own ffmpeg arguments (exactCutArgs). Frames per wall second
  * over all of them is the rate the exact mode's lower bound divides by.
  */
 async function encodeRate(ffmpeg: string, task: Extract<WorkerTask, { kind: "encode-rate" }>): Promise<Record<string, unknown>> {
@@ -127,9 +128,7 @@ async function encodeRate(ffmpeg: string, task: Extract<WorkerTask, { kind: "enc
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
       new Promise<void>((resolve, reject) => {
-        const args = ["-nostdin", "-v", "error", "-y", "-ss", String(30 + i * (task.seconds + 7)), "-i", task.source,
-          "-t", String(task.seconds), "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "ultrafast",
-          "-crf", "23", "-c:a", "aac", join(task.tempDir, `rate${i}.mp4`)];
+        const args = exactCutArgs({ input: task.source, start: 30 + i * (task.seconds + 7), duration: task.seconds, output: join(task.tempDir, `rate${i}.mp4`) });
         const child = spawn(ffmpeg, args, { stdio: "ignore" });
         child.on("error", reject);
         child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`encode-rate ffmpeg exited ${code}`))));

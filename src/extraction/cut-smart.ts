@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { CutRequest } from "./cut.js";
 import type { VideoStreamInfo } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
-import { FFMPEG_QUIET } from "./run.js";
+import { FFMPEG_QUIET, ONE_THREAD } from "./run.js";
 import { type SmartPlan, X264_PROFILES } from "./smart-plan.js";
 
 export { planSmartCut, type SmartPlan } from "./smart-plan.js";
@@ -14,7 +14,7 @@ export function matchingEncoderArgs(info: VideoStreamInfo): string[] {
   // ultrafast at CRF 18: the re-encoded frames are about one GOP per clip, so
   // their extra bytes are small, and veryfast cost 2x the CPU per frame
   // (docs/cut-modes.md); CRF 18 keeps them close to the copied source frames.
-  const args = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-bf", String(info.reorderDepth), "-pix_fmt", info.pixFmt];
+  const args = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", ...ONE_THREAD, "-bf", String(info.reorderDepth), "-pix_fmt", info.pixFmt];
   const profile = info.profile ? X264_PROFILES[info.profile] : undefined;
   if (profile) args.push("-profile:v", profile);
   if (info.level) args.push("-level:v", (info.level / 10).toFixed(1));
@@ -64,7 +64,7 @@ export function smartParts(req: CutRequest, info: VideoStreamInfo, plan: Splice,
  * whole clip's length again (measured: 15 s of CPU per 12 s clip at 720p).
  */
 export function partArgs(source: string, part: SmartPart): string[] {
-  return [...FFMPEG_QUIET, ...part.input, ...mediaInputOptions(source), "-i", source,
+  return [...FFMPEG_QUIET, ...ONE_THREAD, ...part.input, ...mediaInputOptions(source), "-i", source,
     "-map", "0:v:0", ...part.output];
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { MediaError } from "../domain/errors.js";
-import { FFMPEG_QUIET, causeText, runMediaTool } from "./run.js";
+import { FFMPEG_QUIET, ONE_THREAD, causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
 
@@ -25,12 +25,13 @@ export interface CutRequest {
 export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output">): string[] {
   return [
     ...FFMPEG_QUIET,
+    ...ONE_THREAD,
     "-ss", formatTime(req.start),
     ...mediaInputOptions(req.input),
     "-i", req.input,
     "-t", formatTime(req.duration),
     "-map", "0:v:0", "-map", "0:a:0?",
-    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23",
+    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", ...ONE_THREAD,
     "-c:a", "aac",
     "-movflags", "+faststart",
     // An output named "-x.mp4" would otherwise be read as an option.

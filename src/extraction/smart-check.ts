@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { causeText, runMediaTool } from "./run.js";
+import { ONE_THREAD, causeText, runMediaTool } from "./run.js";
 import type { FfprobeStream } from "./ffprobe-json.js";
 import { type ClipLayout, layoutProblem, readClipLayout, type SeamWindows, seamWindows } from "./smart-seams.js";
 import type { MediaTools } from "./tools.js";
@@ -135,7 +135,7 @@ function split(bytes: Buffer, picks: readonly number[], size: number, into = new
  * duplicating frames, so the count is the decoded one.
  */
 async function decodeClip(tools: MediaTools, e: SmartClipExpectation, picks: readonly number[], size: number): Promise<Decoded> {
-  const args = ["-nostdin", "-nostats", "-v", "error", "-progress", "pipe:1", "-i", e.clip,
+  const args = ["-nostdin", "-nostats", "-v", "error", "-progress", "pipe:1", ...ONE_THREAD, "-i", e.clip,
     "-fps_mode:v", "passthrough", "-f", "null", "-", "-map", "0:v:0", "-vf", selectFrames(picks), ...GRAY, "pipe:3"];
   try {
     const r = await runMediaTool(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal, extraPipes: 1 });
@@ -155,7 +155,7 @@ async function decodeClip(tools: MediaTools, e: SmartClipExpectation, picks: rea
 async function decodeSeams(tools: MediaTools, e: SmartClipExpectation, w: SeamWindows, picks: readonly number[], size: number): Promise<Decoded> {
   const headPicks = picks.filter((n) => n !== e.tailJoin?.frame);
   const args = ["-nostdin", "-nostats", "-v", "error",
-    "-t", w.head.untilSec.toFixed(6), "-i", e.clip, "-ss", w.tail.seekSec.toFixed(6), "-i", e.clip,
+    ...ONE_THREAD, "-t", w.head.untilSec.toFixed(6), "-i", e.clip, ...ONE_THREAD, "-ss", w.tail.seekSec.toFixed(6), "-i", e.clip,
     "-map", "0:v:0", "-vf", selectFrames(headPicks), ...GRAY, "pipe:3",
     "-map", "1:v:0", ...(w.tail.showsTailJoin ? ["-vf", selectFrames([0]), ...GRAY, "pipe:4"] : ["-f", "null", "-"])];
   try {
@@ -202,7 +202,7 @@ async function referenceFrames(tools: MediaTools, e: SmartClipExpectation, seeks
   try {
     const files = seeks.map((_, i) => join(dir, `ref${i}.gray`));
     const args = ["-nostdin", "-v", "error", "-y"];
-    for (const seek of seeks) args.push("-ss", seek.toFixed(6), ...mediaInputOptions(e.source), "-i", e.source);
+    for (const seek of seeks) args.push(...ONE_THREAD, "-ss", seek.toFixed(6), ...mediaInputOptions(e.source), "-i", e.source);
     files.forEach((file, i) => args.push("-map", `${i}:v:0`, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", file));
     await runMediaTool(tools.ffmpeg, args, { timeoutMs: e.timeoutMs, signal: e.signal });
     return await Promise.all(files.map((file) => readFile(file)));

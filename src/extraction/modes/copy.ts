@@ -8,7 +8,7 @@ import {
 } from "../keyframes.js";
 import type { VideoStreamInfo } from "../ffprobe-json.js";
 import { clipTimelineOffsets } from "../clip-timeline.js";
-import { FFMPEG_QUIET, causeText, runMediaTool } from "../run.js";
+import { FFMPEG_QUIET, ONE_THREAD, causeText, runMediaTool } from "../run.js";
 import type { MediaTools } from "../tools.js";
 import { verifyDuration, type CameraReads, type CutModeStrategy } from "./mode.js";
 
@@ -118,7 +118,7 @@ export function copyCutArgs(req: Pick<CutRequest, "input" | "start" | "duration"
   const duration = req.duration.toFixed(6);
   return [
     ...FFMPEG_QUIET,
-    ...(decodeCheck ? ["-xerror", "-err_detect", "explode", "-threads", "1", "-skip_loop_filter", "all"] : []),
+    ...(decodeCheck ? ["-xerror", "-err_detect", "explode", ...ONE_THREAD, "-skip_loop_filter", "all"] : []),
     "-ss", req.start.toFixed(6),
     ...mediaInputOptions(req.input),
     "-i", req.input,
