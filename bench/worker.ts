@@ -25,6 +25,8 @@ import { processGame } from "../src/pipeline/process-game.js";
 import { parseGameId } from "../src/domain/ids.js";
 import { gameLayout } from "../src/domain/layout.js";
 import { planClips } from "../src/pipeline/plan.js";
+import { DEFAULT_MEMORY_MB } from "../src/pipeline/clip-memory.js";
+import { createMemoryGate } from "../src/pipeline/memory-gate.js";
 import { createPool } from "../src/pipeline/pool.js";
 import { createFilePlaySource } from "../src/sources/file.js";
 import { createLocalStore } from "../src/stores/local.js";
@@ -89,7 +91,10 @@ async function main(): Promise<void> {
         cut: { mode, toleranceSec: DEFAULT_DURATION_TOLERANCE_SEC },
         reads: { fetch: "range", cacheBytes: DEFAULT_CACHE_BYTES },
         dataset: { split: DEFAULT_SPLIT, format: "gemini", templates: DEFAULT_TEMPLATES },
-        limits: { clipPool: createPool(poolSize), uploadPool: createPool(poolSize), clipTimeoutMs: 300_000 },
+        limits: {
+          clipPool: createPool(poolSize), uploadPool: createPool(poolSize), clipTimeoutMs: 300_000,
+          clipMemory: createMemoryGate(DEFAULT_MEMORY_MB * 1024 * 1024),
+        },
       },
       {
         reuse: false,

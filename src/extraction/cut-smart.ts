@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { CutRequest } from "./cut.js";
 import type { VideoStreamInfo } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
-import { FFMPEG_QUIET, ONE_THREAD } from "./run.js";
+import { FFMPEG_QUIET, codecThreads } from "./run.js";
 import { type SmartPlan, X264_PROFILES } from "./smart-plan.js";
 
 export { planSmartCut, type SmartPlan } from "./smart-plan.js";
@@ -14,7 +14,7 @@ export function matchingEncoderArgs(info: VideoStreamInfo): string[] {
   // ultrafast at CRF 18: the re-encoded frames are about one GOP per clip, so
   // their extra bytes are small, and veryfast cost 2x the CPU per frame
   // (docs/cut-modes.md); CRF 18 keeps them close to the copied source frames.
-  const args = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", ...ONE_THREAD, "-bf", String(info.reorderDepth), "-pix_fmt", info.pixFmt];
+  const args = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-bf", String(info.reorderDepth), "-pix_fmt", info.pixFmt];
   const profile = info.profile ? X264_PROFILES[info.profile] : undefined;
   if (profile) args.push("-profile:v", profile);
   if (info.level) args.push("-level:v", (info.level / 10).toFixed(1));
@@ -63,9 +63,9 @@ export function smartParts(req: CutRequest, info: VideoStreamInfo, plan: Splice,
  * the last output is done, so the short head and tail inputs decoded the
  * whole clip's length again (measured: 15 s of CPU per 12 s clip at 720p).
  */
-export function partArgs(source: string, part: SmartPart): string[] {
-  return [...FFMPEG_QUIET, ...ONE_THREAD, ...part.input, ...mediaInputOptions(source), "-i", source,
-    "-map", "0:v:0", ...part.output];
+export function partArgs(source: string, part: SmartPart, threads = 1): string[] {
+  return [...FFMPEG_QUIET, ...codecThreads(threads), ...part.input, ...mediaInputOptions(source), "-i", source,
+    "-map", "0:v:0", ...codecThreads(threads), ...part.output];
 }
 
 /** Re-encodes the head [START, K1) to MPEG-TS: Annex B carries its own SPS/PPS in-band. */

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { MediaError } from "../domain/errors.js";
-import { FFMPEG_QUIET, ONE_THREAD, causeText, runMediaTool } from "./run.js";
+import { FFMPEG_QUIET, causeText, codecThreads, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
 
@@ -13,6 +13,12 @@ export interface CutRequest {
   output: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Threads of the decoder and the encoder of a re-encoding cut. Default 1:
+   * the clip pool runs one clip per core. More when the memory budget lets
+   * fewer clips run at once than there are cores (cutCamera).
+   */
+  threads?: number;
 }
 
 /**
@@ -22,16 +28,16 @@ export interface CutRequest {
  * keyframe, and START is measured from the file's first timestamp. Re-encoding
  * is what makes that possible; `-c copy` would start on a keyframe.
  */
-export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output">): string[] {
+export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output" | "threads">): string[] {
   return [
     ...FFMPEG_QUIET,
-    ...ONE_THREAD,
+    ...codecThreads(req.threads),
     "-ss", formatTime(req.start),
     ...mediaInputOptions(req.input),
     "-i", req.input,
     "-t", formatTime(req.duration),
     "-map", "0:v:0", "-map", "0:a:0?",
-    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", ...ONE_THREAD,
+    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", ...codecThreads(req.threads),
     "-c:a", "aac",
     "-movflags", "+faststart",
     // An output named "-x.mp4" would otherwise be read as an option.

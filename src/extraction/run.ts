@@ -34,6 +34,11 @@ export const FFMPEG_QUIET = ["-hide_banner", "-nostdin", "-v", "error", "-y"] as
  */
 export const ONE_THREAD = ["-threads", "1"] as const;
 
+/** `-threads N` for a clip's codec; more than one only when memory lets fewer clips run than cores (CutRequest.threads). */
+export function codecThreads(threads = 1): string[] {
+  return ["-threads", String(Math.max(1, Math.floor(threads)))];
+}
+
 // ffprobe JSON for a long multi-stream file stays well under this; anything
 // bigger means a runaway command, and buffering it would only exhaust memory.
 export const MAX_STDOUT_BYTES = 16 * 1024 * 1024;

@@ -10,6 +10,7 @@ import { cutModeNamed, cutModeThatMade } from "../extraction/modes/registry.js";
 import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
+import { clipMemoryBytes } from "./clip-memory.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
 
 // A play may end this far past the probed duration and still be whole: the
@@ -126,7 +127,8 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     // A failure here costs only speed: each clip then reads for itself.
     const shared = stream ? await mode.prepareCamera(tools, input, stream, starts, timeoutMs).catch(() => ({})) : {};
     const reads: CameraReads = { stream, ...shared };
-    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads }))));
+    const memoryBytes = clipMemoryBytes(mode.memory, media);
+    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes }))));
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
@@ -154,6 +156,8 @@ interface OpenSource {
   input: string;
   media: MediaInfo;
   reads: CameraReads;
+  /** One clip's processes at their peak, estimated (clip-memory.ts). */
+  memoryBytes: number;
 }
 
 async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy, clip: PlannedClip, source: OpenSource): Promise<ClipRecord> {
@@ -172,8 +176,10 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
     // the next clip is cut while this one goes to the bucket. uploadPool
     // bounds how many cut clips wait in temp for their upload.
     const { tools, tempDir, output } = pipeline.backends;
-    const { clipPool, uploadPool, clipTimeoutMs } = pipeline.limits;
-    const cut = await clipPool.run(async () => {
+    const { clipPool, uploadPool, clipTimeoutMs, clipMemory } = pipeline.limits;
+    // When memory lets fewer clips run than the pool would, each gets the idle cores as codec threads.
+    const threads = clipMemory ? Math.max(1, Math.floor(clipPool.size / clipMemory.fit(source.memoryBytes, clipPool.size))) : 1;
+    const cutAndCheck = async () => {
       // A cancelled run publishes nothing: its queued clips stop here, before a temp folder or an ffmpeg.
       run.signal?.throwIfAborted();
       started = Date.now();
@@ -182,13 +188,15 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       const { maxHeight, maxFps, verify, toleranceSec } = pipeline.cut;
       const made = await mode.cut(tools, {
         input: source.input, start: clip.play.start, duration, output: file, timeoutMs: clipTimeoutMs, signal: run.signal,
-        maxHeight, maxFps, verify, ...source.reads,
+        maxHeight, maxFps, verify, threads, ...source.reads,
       });
       // Checked by the mode that really made it (smart may have fallen back to exact).
       const expected = { file, duration, toleranceSec, stream: source.reads.stream, fps: media.video?.fps ?? 25 };
       const check = await (cutModeThatMade(made.mode) ?? mode).verify(tools, made, expected);
       return { made, check, file };
-    });
+    };
+    // Memory first: a clip waiting for room holds no slot another game's smaller clip could use.
+    const cut = await (clipMemory ? clipMemory.run(source.memoryBytes, () => clipPool.run(cutAndCheck)) : clipPool.run(cutAndCheck));
     const modeFields = {
       cutMode: cut.made.mode, offset: round(cut.made.offset), fallbackReason: cut.made.fallbackReason ?? null,
       ...(cut.made.videoOffsets ? { videoOffsets: cut.made.videoOffsets } : {}),

@@ -7,6 +7,7 @@ import type { VerifyDepth } from "../extraction/smart-check.js";
 import type { MediaTools } from "../extraction/tools.js";
 import type { PlaySource } from "../sources/play-source.js";
 import type { ObjectStore } from "../stores/object-store.js";
+import type { MemoryGate } from "./memory-gate.js";
 import type { Pool } from "./pool.js";
 import type { SourceReads } from "./source-video.js";
 
@@ -61,6 +62,8 @@ export interface DatasetSettings {
 export interface Limits {
   /** Bounds concurrent ffmpeg processes across all games. */
   clipPool: Pool;
+  /** Holds clips back while their estimated memory does not fit the budget (--memory-mb); none: no bound. */
+  clipMemory?: MemoryGate;
   /**
    * Bounds uploads running at once, and so the cut clips waiting in temp for
    * one. Uploads never hold a clip slot.

@@ -51,6 +51,14 @@ export interface ClipExpectation {
   fps: number;
 }
 
+/** How one clip's ffmpeg processes use memory (clipMemoryBytes in src/pipeline/clip-memory.ts). */
+export interface ClipMemoryShape {
+  /** Whether it runs libx264 on the source's frames. */
+  encodes: boolean;
+  /** Inputs of the source one of its processes opens at once (each parses the whole index). */
+  sourceInputs: number;
+}
+
 /**
  * Everything one cut mode means, in one object: adding a mode is one file in
  * this folder and one line in registry.ts. Nothing outside this folder
@@ -62,6 +70,8 @@ export interface CutModeStrategy {
   readonly summary: string;
   /** Clips cut at once when the user does not say, on this many cores. */
   concurrency(cores: number): number;
+  /** What its clips' processes hold in memory, for the memory gate. */
+  readonly memory: ClipMemoryShape;
   /** Why this mode cannot honour the options (a sentence), or null. The settings check it before any run; `cut` refuses them too. */
   refuses(options: ScaleOptions): string | null;
   /** How it reads the source: whether its cuts need the stream's codec details probed once per camera. */

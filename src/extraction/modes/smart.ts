@@ -20,6 +20,8 @@ export const smartMode: CutModeStrategy = {
   name: "smart",
   summary: "frame-accurate, re-encodes only the partial GOPs at both ends and copies the rest",
   concurrency: (cores) => Math.max(1, Math.floor(cores)),
+  // The reference frames' ffmpeg opens the source once per seam.
+  memory: { encodes: true, sourceInputs: 2 },
   refuses: () => null,
   needsStream: () => true,
   prepareCamera: NOTHING_TO_PREPARE,
@@ -47,7 +49,7 @@ async function cutSmartClip(tools: MediaTools, req: ModeCutRequest): Promise<Cut
     const parts = smartParts(req, info, plan, work);
     // One after another although independent: a libx264 encode at 720p holds
     // ~180 MB, and the clip pool already keeps every core busy.
-    for (const part of parts) await runMediaTool(tools.ffmpeg, partArgs(req.input, part), run);
+    for (const part of parts) await runMediaTool(tools.ffmpeg, partArgs(req.input, part, req.threads), run);
     await writeFile(join(work, "list.txt"), concatList(parts));
     await runMediaTool(tools.ffmpeg, muxArgs(req, join(work, "list.txt"), info.hasAudio), run);
   } catch (error) {

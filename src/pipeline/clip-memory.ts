@@ -1,0 +1,40 @@
+import type { MediaInfo } from "../domain/types.js";
+import type { ClipMemoryShape } from "../extraction/modes/mode.js";
+
+const MB = 1e6;
+
+/**
+ * What a run may use when the settings do not say (`--memory-mb`): the
+ * process plus the ffmpeg processes of its clips in flight, in MiB. Issue
+ * 13's bound for 1080p from 4 h cameras.
+ */
+export const DEFAULT_MEMORY_MB = 500;
+
+/**
+ * Measured 2026-11-29 (ffmpeg 5.1, Debian, 1080p30 H.264 + AAC, `maxrss`):
+ * a copy with its decode check from a 2-min camera 83 MB; from a 4 h one
+ * 118 MB; an exact cut (one thread) from the 4 h one 153 MB. So ~80 MB per
+ * process (half of it shared libraries, which a sum of RSS counts per
+ * process), ~31 bytes of demuxer index per sample (1.1 M samples in 4 h of
+ * video and audio: 35 MB), ~18 bytes per pixel for the libx264 encoder. The
+ * base is rounded up to cover the ffprobe that checks each clip after its
+ * cut, which overlaps the next clip's ffmpeg.
+ */
+const PROCESS_BYTES = 120 * MB;
+const INDEX_BYTES_PER_SAMPLE = 32;
+const ENCODER_BYTES_PER_PIXEL = 18;
+// AAC at 48 kHz: one sample (packet) per 1024 audio samples.
+const AUDIO_PACKETS_PER_SEC = 48_000 / 1024;
+
+/**
+ * The most memory one clip of this source holds at once, as a sum of RSS
+ * over its processes: what the memory gate admits clips by. A 4 h 1080p
+ * camera: copy ~155 MB, exact ~192 MB, smart ~228 MB.
+ */
+export function clipMemoryBytes(shape: ClipMemoryShape, media: MediaInfo): number {
+  const fps = media.video?.fps ?? 30;
+  const samples = media.duration * (fps + (media.audio ? AUDIO_PACKETS_PER_SEC : 0));
+  const pixels = (media.video?.width ?? 1920) * (media.video?.height ?? 1080);
+  const index = Math.max(0, samples) * INDEX_BYTES_PER_SAMPLE * shape.sourceInputs;
+  return Math.round(PROCESS_BYTES + index + (shape.encodes ? pixels * ENCODER_BYTES_PER_PIXEL : 0));
+}
