@@ -83,9 +83,9 @@ describe("an mp4 index bigger than the cache's protected half", () => {
       }
       expect(store.reads.get(0)).toBe(1);
       const stats = served.stats();
-      // The budget grew by what the index takes beyond the protected half, no more.
+      // The index is kept on top of the budget, no more.
       expect(stats.keptIndexBytes).toBe((indexBlocks + 1) * BLOCK);
-      expect(stats.budgetBytes).toBe(stats.keptIndexBytes + BUDGET / 2);
+      expect(stats.budgetBytes).toBe(stats.keptIndexBytes + BUDGET);
       expect(stats.peakCachedBytes).toBeLessThanOrEqual(stats.budgetBytes);
     } finally {
       await served.close();

@@ -10,7 +10,7 @@ import { cutModeNamed, cutModeThatMade } from "../extraction/modes/registry.js";
 import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
-import { clipMemoryBytes } from "./clip-memory.js";
+import { clipMemoryBytes, probeMemoryBytes } from "./clip-memory.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
 
 // A play may end this far past the probed duration and still be whole: the
@@ -104,12 +104,16 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
   try {
     let media: MediaInfo;
     let stream: VideoStreamInfo | undefined;
+    // The camera's own ffprobes parse its whole index too (~110 MB at 4 h): they wait for room like clips.
+    const { clipMemory } = pipeline.limits;
+    const probeBytes = await probeMemoryBytes(opened);
+    const probing = <T>(task: () => Promise<T>): Promise<T> => (clipMemory ? clipMemory.run(probeBytes, task) : task());
     try {
       // A mode that needs the stream's codec details gets them probed once here, not once per clip.
       if (mode.needsStream(pipeline.cut)) {
-        ({ media, stream } = await probeMediaAndStream(tools, opened.input, timeoutMs));
+        ({ media, stream } = await probing(() => probeMediaAndStream(tools, opened.input, timeoutMs)));
       } else {
-        media = await probeMedia(tools, opened.input, timeoutMs);
+        media = await probing(() => probeMedia(tools, opened.input, timeoutMs));
       }
       if (!media.video) throw new Error("it has no video stream");
     } catch (error) {
@@ -125,7 +129,7 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     const input = opened.input;
     const starts = pending.map((clip) => clip.play.start);
     // A failure here costs only speed: each clip then reads for itself.
-    const shared = stream ? await mode.prepareCamera(tools, input, stream, starts, timeoutMs).catch(() => ({})) : {};
+    const shared = stream ? await probing(() => mode.prepareCamera(tools, input, stream, starts, timeoutMs)).catch(() => ({})) : {};
     const reads: CameraReads = { stream, ...shared };
     const memoryBytes = clipMemoryBytes(mode.memory, media);
     await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes }))));

@@ -37,6 +37,8 @@ export interface OpenedVideo {
   fetch: "local" | "range" | "full";
   /** Bytes fetched from the store and served, for "range" only. */
   stats?(): RangeStats;
+  /** For "range": the size of the mp4's index (moov), found by the range cache; 0 when none. */
+  indexBytes?(): Promise<number>;
   /**
    * The video to cut from once the clips' coverage is known (after probing,
    * which works on the range URL too): this one, or for "auto" with dense
@@ -86,6 +88,7 @@ export async function openSourceVideo(
     input: served.url,
     fetch: "range",
     stats: () => served.stats(),
+    indexBytes: () => served.indexBytes(),
     async forCoverage(coverage) {
       if (mode !== "auto" || !(coverage >= dense)) return ranged;
       const whole = await download(store, key, tempDir).catch(() => null);

@@ -50,7 +50,7 @@ const MiB = 1024 * 1024;
 /** Memory for one opened video's blocks when the caller does not say; the `cacheMb` setting's default. */
 export const DEFAULT_CACHE_BYTES = 32 * MiB;
 /**
- * Most bytes of an mp4 index kept whole beside the budget. A 4 h 1080p30
+ * Most bytes of an mp4 index kept whole on top of the budget. A 4 h 1080p30
  * camera's moov is ~19 MB (~38 MB at 60 fps); a bigger one is left to the
  * second-reader rule of SegmentedLru, so memory stays bounded.
  */
@@ -75,7 +75,7 @@ export class BlockCache {
   private readonly inflight = new Map<number, { promise: Promise<Buffer>; uses: number }>();
   private readonly counters: RangeStats;
   private closed = false;
-  private indexing: Promise<void> | undefined;
+  private indexing: Promise<number> | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -154,14 +154,13 @@ export class BlockCache {
    * Keeps the blocks every ffmpeg/ffprobe process of an mp4 reads on open —
    * the first one and the moov's, found by a walk of the top-level box
    * headers (blocks that readers fetch anyway) — from their first fetch
-   * until close, and fetches the moov's now, in parallel. The budget grows by
-   * what the index takes beyond the protected share (SegmentedLru.pin), up to
-   * MAX_KEPT_INDEX_BYTES. Runs once; never fails: a read error here reaches
+   * until close, and fetches the moov's now, in parallel. They are kept on
+   * top of the budget (SegmentedLru.pin), up to MAX_KEPT_INDEX_BYTES. Runs once; never fails: a read error here reaches
    * the reader that needs the block, and without the walk only the index's
-   * re-fetches come back.
+   * re-fetches come back. Resolves to the moov's size in bytes (0: none found).
    */
-  keepMp4Index(): Promise<void> {
-    this.indexing ??= this.pinIndex().catch(() => undefined);
+  keepMp4Index(): Promise<number> {
+    this.indexing ??= this.pinIndex().catch(() => 0);
     return this.indexing;
   }
 
@@ -171,17 +170,20 @@ export class BlockCache {
     this.blocks.clear();
   }
 
-  private async pinIndex(): Promise<void> {
+  private async pinIndex(): Promise<number> {
     const moov = await findMoov((offset, length) => this.bytesAt(offset, length), this.size);
-    if (!moov || this.closed) return;
+    if (!moov) return 0;
+    const moovBytes = moov.end - moov.start + 1;
+    if (this.closed) return moovBytes;
     const blocks = new Set([0]);
     for (let i = Math.floor(moov.start / this.blockBytes); i <= Math.floor(moov.end / this.blockBytes); i++) blocks.add(i);
     const bytes = blocks.size * this.blockBytes;
-    if (bytes > MAX_KEPT_INDEX_BYTES) return;
+    if (bytes > MAX_KEPT_INDEX_BYTES) return moovBytes;
     this.blocks.pin(blocks, bytes);
     this.counters.budgetBytes = this.blocks.budget;
     this.counters.keptIndexBytes = bytes;
     for (const index of blocks) this.prefetch(index);
+    return moovBytes;
   }
 
   /** `length` bytes at `offset` (fewer at the end), through the blocks. */

@@ -59,6 +59,8 @@ export interface ServedObject {
   /** The cache's size now; stays within its budget. */
   cachedBytes(): number;
   stats(): RangeStats;
+  /** Finds (once) the mp4's moov and keeps it cached (BlockCache.keepMp4Index); its size in bytes, 0 if none. */
+  indexBytes(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function serveObjectRanges(store: ObjectStore, key: string, options
     size: info.size,
     cachedBytes: () => cache.cachedBytes,
     stats: () => cache.stats(),
+    indexBytes: () => cache.keepMp4Index(),
     async close() {
       cache.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
