@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import type { MediaInfo } from "../domain/types.js";
+import type { MediaInfo, VideoStreamInfo } from "../extraction/ffprobe-json.js";
 import type { ClipMemoryShape } from "../extraction/modes/mode.js";
 import { findMoov } from "../extraction/range/mp4-index.js";
 import type { OpenedVideo } from "./source-video.js";
@@ -34,7 +34,10 @@ const AUDIO_PACKETS_PER_SEC = 48_000 / 1024;
  * over its processes: what the memory gate admits clips by. A 4 h 1080p
  * camera: copy ~155 MB, exact ~192 MB, smart ~228 MB.
  */
-export function clipMemoryBytes(shape: ClipMemoryShape, media: MediaInfo): number {
+/** What the estimate reads of a probe. */
+export type MediaSize = Pick<MediaInfo, "duration" | "audio"> & { video: Pick<VideoStreamInfo, "width" | "height" | "fps"> | null };
+
+export function clipMemoryBytes(shape: ClipMemoryShape, media: MediaSize): number {
   const fps = media.video?.fps ?? 30;
   const samples = media.duration * (fps + (media.audio ? AUDIO_PACKETS_PER_SEC : 0));
   const pixels = (media.video?.width ?? 1920) * (media.video?.height ?? 1080);
