@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { resumableSessions, type ChunkAttempt } from "./resumable-sessions.js";
 
 /**
  * A loopback HTTP proxy in front of the Storage emulator that injects the
@@ -26,6 +27,13 @@ export interface FaultProxyOptions {
   seed?: number;
   maxFaults?: number;
   faultForMs?: number;
+  /**
+   * Keep resumable sessions' chunks here with GCS's semantics and send the
+   * emulator each object in one PUT (resumable-sessions.ts); off by default.
+   */
+  resumableChunks?: boolean;
+  /** With resumableChunks: object offsets at which an upload's connection drops, each once. */
+  cutAt?: readonly number[];
 }
 
 export interface ForwardedRequest {
@@ -43,6 +51,8 @@ export interface FaultProxy {
   counts: { requests: number; preconditionFailed: number } & Record<FaultKind, number>;
   /** Every request forwarded to the emulator, with the bytes of its answer's body, in order. */
   forwarded: ForwardedRequest[];
+  /** With resumableChunks: every chunk, status query and final request of every session, in order. */
+  attempts: ChunkAttempt[];
   stop(): Promise<void>;
 }
 
@@ -76,6 +86,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const sockets = new Set<Socket>();
   const forwarded: ForwardedRequest[] = [];
   let url = "";
+  const sessions = options.resumableChunks ? resumableSessions(target, options.cutAt) : null;
 
   const pickFault = (req: IncomingMessage): FaultKind | null => {
     const injected = counts["503"] + counts["429"] + counts.cut + counts.lost;
@@ -137,6 +148,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (fault === "503" || fault === "429") {
       req.resume();
       req.on("end", () => answer(res, Number(fault)));
+    } else if (sessions?.owns(req)) {
+      sessions.put(req, res, fault);
     } else if (fault === "cut") {
       // Take part of the body, then drop the connection: nothing reaches the emulator.
       req.once("data", () => req.socket.destroy());
@@ -165,6 +178,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     url,
     counts,
     forwarded,
+    attempts: sessions?.attempts ?? [],
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
