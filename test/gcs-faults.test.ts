@@ -31,9 +31,9 @@ const notDownload = (req: IncomingMessage): boolean => !/alt=media|\/download\//
 async function faulty(prefix: string, options: Omit<FaultProxyOptions, "target">): Promise<ListingStore> {
   const proxy = await startFaultProxy({ target: emulator.apiEndpoint, ...options });
   proxies.push(proxy);
-  // Uploads stay below the resumable threshold: the emulator finalizes a
-  // resumable session on every PUT, so resumed sessions cannot be faulted here
-  // (docs/backends.md, "GCS retries").
+  // Uploads stay below the resumable threshold: resumed sessions need the
+  // proxy's resumableChunks mode (the emulator finalizes a session on every
+  // PUT), used in gcs-resumable.test.ts.
   return createGcsStore({ bucket: "out", prefix, apiEndpoint: proxy.url, retry });
 }
 
