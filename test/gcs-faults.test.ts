@@ -8,7 +8,7 @@ import { StoreError } from "../src/domain/errors.js";
 import { manifestKey, trainingKey, validationKey } from "../src/domain/layout.js";
 import type { GameManifest } from "../src/domain/types.js";
 import { processGame } from "../src/pipeline/process-game.js";
-import { createGcsStore } from "../src/stores/gcs.js";
+import { createGcsStore, type GcsStoreOptions } from "../src/stores/gcs.js";
 import type { ListingStore, ObjectStore } from "../src/stores/object-store.js";
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from "./helpers/fault-proxy.js";
 import { startGcsEmulator, type GcsEmulator } from "./helpers/gcs-emulator.js";
@@ -28,13 +28,13 @@ const readAll = async (store: ObjectStore, key: string): Promise<Buffer> => buff
 // Object writes and deletes, and metadata reads; media downloads pass untouched.
 const notDownload = (req: IncomingMessage): boolean => !/alt=media|\/download\//.test(req.url ?? "");
 
-async function faulty(prefix: string, options: Omit<FaultProxyOptions, "target">): Promise<ListingStore> {
+async function faulty(prefix: string, options: Omit<FaultProxyOptions, "target">, storeOptions?: Pick<GcsStoreOptions, "resumableThreshold" | "chunkSize">): Promise<ListingStore> {
   const proxy = await startFaultProxy({ target: emulator.apiEndpoint, ...options });
   proxies.push(proxy);
   // Uploads stay below the resumable threshold: resumed sessions need the
   // proxy's resumableChunks mode (the emulator finalizes a session on every
   // PUT), used in gcs-resumable.test.ts.
-  return createGcsStore({ bucket: "out", prefix, apiEndpoint: proxy.url, retry });
+  return createGcsStore({ bucket: "out", prefix, apiEndpoint: proxy.url, retry, ...storeOptions });
 }
 
 /** Wraps a store to note the md5 of every body it was asked to publish, by key. */
@@ -103,6 +103,17 @@ describe("GCS writes under injected faults", () => {
     expect((await readAll(direct("w3"), "shared.txt")).toString()).toBe("mine");
     expect(proxies.at(-1)!.counts).toMatchObject({ lost: 1, preconditionFailed: 1 });
   });
+  it("keeps a compare-and-swap whose answer was lost: the retry's 412 meets its own bytes", async () => {
+    const version = await direct("w4").writeIfVersion!("status.json", '{"run":"a"}', null);
+    const store = await faulty("w4", { rate: 1, kinds: ["lost"], maxFaults: 1, eligible: (req) => req.method === "POST" });
+    // Without the check this returned null, and a run's lease said it had lost the game.
+    const next = await store.writeIfVersion!("status.json", '{"run":"b"}', version);
+    expect(next).not.toBeNull();
+    expect(await direct("w4").readVersioned!("status.json")).toEqual({ body: Buffer.from('{"run":"b"}'), version: next });
+    expect(proxies.at(-1)!.counts).toMatchObject({ lost: 1, preconditionFailed: 1 });
+    // Someone else's bytes still refuse the swap.
+    expect(await store.writeIfVersion!("status.json", '{"run":"c"}', version)).toBeNull();
+  });
 });
 
 describe("a whole game with 20% of the output bucket's requests faulted", () => {
@@ -113,7 +124,10 @@ describe("a whole game with 20% of the output bucket's requests faulted", () => 
     await ws.writePlays(plays);
     await ws.addCameras("g1");
     const sent = new Map<string, string>();
-    const output = recording(await faulty("game", { rate: 0.2, seed: 20, eligible: notDownload }), sent);
+    // Every clip goes up as a resumable session in chunks, as in production
+    // (256 KiB: the smallest the client takes), through the proxy's GCS chunk semantics.
+    const chunked = { resumableThreshold: 0, chunkSize: 256 * 1024 };
+    const output = recording(await faulty("game", { rate: 0.2, seed: 20, eligible: notDownload, resumableChunks: true }, chunked), sent);
     const result = await processGame("g1", await ws.pipeline({ backends: { output } }));
     const failed = JSON.parse((await readAll(direct("game"), manifestKey("g1"))).toString()) as GameManifest;
     expect(result, JSON.stringify(failed.clips.map((c) => c.reason).filter(Boolean))).toMatchObject({ status: "complete", successful_clips: 12, failed_clips: 0 });
@@ -128,6 +142,9 @@ describe("a whole game with 20% of the output bucket's requests faulted", () => 
     expect(manifest.counts.uploadRetries).toBe(manifest.clips.reduce((sum, c) => sum + (c.uploadRetries ?? 0), 0));
     const lines = `${(await readAll(published, trainingKey("g1"))).toString()}${(await readAll(published, validationKey("g1"))).toString()}`;
     expect(lines.trimEnd().split("\n")).toHaveLength(12);
+    const { attempts } = proxies.at(-1)!;
+    // Each clip (about 70 KB here) ended one session; cut chunks were asked about and resent.
+    expect(new Set(attempts.filter((a) => a.outcome === "final").map((a) => a.session)).size).toBeGreaterThanOrEqual(12);
     const faults = proxies.at(-1)!.counts;
     expect(faults["503"] + faults["429"] + faults.cut + faults.lost).toBeGreaterThan(faults.requests * 0.1);
   });

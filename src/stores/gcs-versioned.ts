@@ -28,16 +28,16 @@ export async function writeIfGeneration(
   options: { contentType?: string; onError: (error: unknown) => Error },
 ): Promise<string | null> {
   const data = Buffer.from(body, "utf8");
+  const md5Hash = createHash("md5").update(data).digest("base64");
   try {
-    await file.save(data, {
-      resumable: false,
-      validation: false,
-      preconditionOpts: { ifGenerationMatch: expected ?? 0 },
-      metadata: { contentType: options.contentType, md5Hash: createHash("md5").update(data).digest("base64") },
-    });
+    await file.save(data, { resumable: false, validation: false, preconditionOpts: { ifGenerationMatch: expected ?? 0 }, metadata: { contentType: options.contentType, md5Hash } });
   } catch (error) {
-    if (statusOf(error) === 412) return null;
-    throw options.onError(error);
+    if (statusOf(error) !== 412) throw options.onError(error);
+    // A retry whose earlier attempt landed and only lost its answer meets our
+    // own bytes: that swap won. (Callers' bodies name their writer, e.g. a
+    // run id and a heartbeat time, so another writer's bytes never match.)
+    const [live] = await file.getMetadata().catch(() => [null]);
+    return live?.md5Hash === md5Hash ? String(live.generation) : null;
   }
   return String(file.metadata.generation);
 }
