@@ -1,4 +1,5 @@
 import { CUT_MODES } from "../src/extraction/modes/registry.js";
+import { DEFAULT_CACHE_BYTES } from "../src/extraction/range/block-cache.js";
 import { type BenchParams, FULL, QUICK, SCALE } from "./generate.js";
 import { type BucketModel, GCS_LIKE } from "./http-store.js";
 
@@ -12,9 +13,11 @@ export interface BenchArgs {
   modes: string[];
   /** Skip the original design's run (it is the slowest): ratios against it are then NaN and its targets unmet. */
   baseline: boolean;
+  /** `--cache-mb`: each open camera's range cache, as the CLI setting; default the CLI's. */
+  cacheMb: number;
 }
 
-const USAGE = "usage: npm run bench -- [--quick | --scale] [--plays N] [--play-seconds MIN-MAX] [--latency-ms N] [--bandwidth-mbps N] [--modes exact,smart,copy | none] [--no-baseline]";
+const USAGE = "usage: npm run bench -- [--quick | --scale] [--plays N] [--play-seconds MIN-MAX] [--latency-ms N] [--bandwidth-mbps N] [--modes exact,smart,copy | none] [--no-baseline] [--cache-mb N]";
 
 /**
  * `--quick` (720p, 6 min), the default (1080p, 20 min) or `--scale` (1080p,
@@ -59,5 +62,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   if (unknown.length > 0 || (modes.length === 0 && value("--modes") !== "none")) {
     throw new Error(`--modes takes a comma list of ${known.join(", ")}, or none; got ${value("--modes")}`);
   }
-  return { size, params, bucket, modes, baseline: !argv.includes("--no-baseline") };
+  const cache = value("--cache-mb") ?? String(DEFAULT_CACHE_BYTES / 2 ** 20);
+  if (!/^\d+(\.\d+)?$/.test(cache) || !(Number(cache) > 0)) throw new Error(`--cache-mb takes MiB > 0, got ${cache}`);
+  return { size, params, bucket, modes, baseline: !argv.includes("--no-baseline"), cacheMb: Number(cache) };
 }

@@ -54,7 +54,7 @@ async function runWorker(name: string, task: WorkerTask, server: ObjectServer | 
 }
 
 async function main(): Promise<void> {
-  const { size, params, bucket, modes, baseline } = parseBenchArgs(process.argv.slice(2));
+  const { size, params, bucket, modes, baseline, cacheMb } = parseBenchArgs(process.argv.slice(2));
   const tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   const game = await ensureBenchGame(tools, CACHE, params, log);
   const videoBytes = (await stat(game.sample)).size;
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   // The modelled bucket, and the same bandwidth without latency for the copy comparison.
   const server = await startObjectServer(game.videos, bucket);
   const noLatency = await startObjectServer(game.videos, { ...bucket, latencyMs: 0 });
-  const common = { playsCsv: game.playsCsv, totalClips: clips.length };
+  const common = { playsCsv: game.playsCsv, totalClips: clips.length, cacheMb };
   const runs: Record<string, Measured> = {};
   try {
     runs.encodeRate = await runWorker("encode rate", { kind: "encode-rate", source: game.sample, seconds: 20, fps: params.fps, tempDir: dirs("rate").tempDir }, null);
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     `copy throughput with latency ${((runs.copyNoLatency?.wallSec ?? NaN) / (runs.copy?.wallSec ?? NaN) * 100).toFixed(0)} % of without`);
   for (const [name, ok] of Object.entries(targets)) console.log(`${ok ? "MET   " : "MISSED"} ${name}`);
   console.log(JSON.stringify({
-    size, params: { ...params, bucket: { latencyMs: bucket.latencyMs, bytesPerSecPerConnection: bucket.bytesPerSec } }, modes,
+    size, params: { ...params, bucket: { latencyMs: bucket.latencyMs, bytesPerSecPerConnection: bucket.bytesPerSec }, cacheMb }, modes,
     clips: clips.length, cameras, clipSeconds: coveredSec, clipFrames, cameraVideoBytes: videoBytes,
     gameVideoBytes: videoBytes * cameras, coveredBytes: covered.bytes, coveredBytesFromKeyframe: covered.bytesFromKeyframe,
     encodeRate: { ...runs.encodeRate?.detail, cpuSec: runs.encodeRate?.cpuSec }, exactLowerBoundSec: input.exactLowerBoundSec,

@@ -19,7 +19,6 @@ import { clipConcurrencyFor, type CutMode } from "../src/extraction/modes/regist
 import { validatePlayRows } from "../src/domain/validate-plays.js";
 import { exactCutArgs } from "../src/extraction/cut.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
-import { DEFAULT_CACHE_BYTES } from "../src/extraction/range/block-cache.js";
 import { DEFAULT_DURATION_TOLERANCE_SEC } from "../src/extraction/verify.js";
 import { processGame } from "../src/pipeline/process-game.js";
 import { parseGameId } from "../src/domain/ids.js";
@@ -35,7 +34,7 @@ import { createHttpStore } from "./http-store.js";
 
 export type WorkerTask =
   | { kind: "baseline"; storeUrl: string; gameId: string; playsCsv: string; totalClips: number; tempDir: string; outDir: string }
-  | { kind: "playclips"; mode: string; storeUrl: string; gameId: string; playsCsv: string; totalClips: number; tempDir: string; outDir: string }
+  | { kind: "playclips"; mode: string; storeUrl: string; gameId: string; playsCsv: string; totalClips: number; tempDir: string; outDir: string; cacheMb: number }
   | { kind: "encode-rate"; source: string; seconds: number; fps: number; tempDir: string };
 
 export interface WorkerResult {
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
           tempDir: task.tempDir,
         },
         cut: { mode, toleranceSec: DEFAULT_DURATION_TOLERANCE_SEC },
-        reads: { fetch: "range", cacheBytes: DEFAULT_CACHE_BYTES },
+        reads: { fetch: "range", cacheBytes: Math.round(task.cacheMb * 2 ** 20) },
         dataset: { split: DEFAULT_SPLIT, format: "gemini", templates: DEFAULT_TEMPLATES },
         limits: {
           clipPool: createPool(poolSize), uploadPool: createPool(poolSize), clipTimeoutMs: 300_000,
