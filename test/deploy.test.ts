@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { resolveConfig } from "../src/config/resolve.js";
+import { SETTINGS } from "../src/config/settings-table.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -631,6 +633,17 @@ describe("deploy scripts", () => {
     expect(env.GCS_VIDEO_BUCKET).toBe("uball-videos-production");
     expect(env.GCS_TRAINING_BUCKET).toBe("uball-training-data");
     expect(Object.keys(env)).not.toContain("SUPABASE_SERVICE_KEY");
+  });
+
+  it("the env file example's settings resolve, and its memory budget fits the instance deploy.sh asks for", async () => {
+    const env = parse(readFileSync(deploy(".env.yaml.example"), "utf8")) as Record<string, string>;
+    const known = new Set<string>(SETTINGS.flatMap((spec) => spec.env ?? []));
+    for (const key of Object.keys(env)) expect(known.has(key), `${key} is a setting's variable`).toBe(true);
+    const settings = await resolveConfig({}, env, { cwd: root });
+    expect(settings.origins.memoryMb).toBe("env");
+    expect(settings.values.memoryMb, "a laptop's 500 MiB would cut one 4 h clip at a time").toBeGreaterThan(500);
+    const instanceGi = Number(/MEMORY="\$\{MEMORY:-(\d+)Gi\}"/.exec(readFileSync(deploy("deploy.sh"), "utf8"))?.[1]);
+    expect(Number(settings.values.memoryMb)).toBeLessThanOrEqual(instanceGi * 1024 * 0.8);
   });
 });
 
