@@ -91,21 +91,62 @@ async function liveGeneration(file: File): Promise<number> {
  * its response was lost: the live object's md5 tells ours from someone else's.
  * `data` is bytes or a function that opens the source again for each attempt.
  */
-export async function saveReplacing(file: File, data: SaveData, options: { md5Hash: string; contentType: string | undefined; resumable: boolean; chunkSize?: number }): Promise<void> {
+export async function saveReplacing(
+  file: File,
+  data: SaveData,
+  options: { md5Hash: string; contentType: string | undefined; resumable: boolean; chunkSize?: number; stallMs?: number },
+): Promise<void> {
   const ifGenerationMatch = await liveGeneration(file);
+  let progressAt = Date.now();
   try {
-    await file.save(data, {
+    const saving = file.save(data, {
       resumable: options.resumable,
       chunkSize: options.resumable && options.chunkSize ? options.chunkSize : undefined,
       validation: false,
       preconditionOpts: { ifGenerationMatch },
       metadata: { contentType: options.contentType, md5Hash: options.md5Hash },
+      onUploadProgress: () => void (progressAt = Date.now()),
     });
+    await (options.stallMs ? unlessStalled(saving, options.stallMs, () => progressAt) : saving);
   } catch (error) {
     if (statusOf(error) !== 412) throw error;
     const [metadata] = await file.getMetadata().catch(() => [null]);
     if (metadata?.md5Hash === options.md5Hash) return;
     throw new Error(`the object changed while this write was in flight (another writer?); left as it is`, { cause: error });
+  }
+}
+
+/**
+ * Under Node.js 24, @google-cloud/storage 7.22 can leave a chunked resumable
+ * upload hanging for good after a 503/429 on a chunk or after its last retry
+ * (seen through the fault proxy, test/gcs-resumable.test.ts; Node 20 settles).
+ * An upload that sends no byte for `stallMs` is given up here, so a clip
+ * fails or is retried instead of holding its game forever.
+ */
+export class UploadStalledError extends Error {}
+
+function unlessStalled(saving: Promise<unknown>, stallMs: number, progressAt: () => number): Promise<unknown> {
+  saving.catch(() => undefined);
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (Date.now() - progressAt() < stallMs) return;
+      clearInterval(timer);
+      reject(new UploadStalledError(`no upload progress for ${Math.round(stallMs / 1000)} s`));
+    }, Math.min(1000, stallMs / 4));
+    saving.then(resolve, reject).finally(() => clearInterval(timer));
+  });
+}
+
+/** Runs a write again, as a new upload, when it stalled; counted as a retry. */
+export async function retryingStalls<T>(write: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof UploadStalledError) || attempt >= attempts) throw error;
+      const counter = retryCount.getStore();
+      if (counter) counter.retries++;
+    }
   }
 }
 

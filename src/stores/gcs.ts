@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Bucket, File } from "@google-cloud/storage";
 import { StoreError, ValidationError } from "../domain/errors.js";
-import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
+import { DEFAULT_GCS_RETRY, countingRetries, deleteSeen, gcsRetryOptions, httpStatus, md5Base64, md5OfFile, retryingStalls, saveReplacing, type GcsRetrySettings } from "./gcs-retry.js";
 import { generationOf, md5Field } from "./gcs-generation.js";
 import { MAX_KEY_BYTES, assertValidKey, assertValidPrefix, isValidKey, resolveRange } from "./keys.js";
 import { firstResponse, guardStream, safeCause, statusOf } from "./gcs-http.js";
@@ -75,6 +75,8 @@ export function createGcsStore(options: GcsStoreOptions): ListingStore {
 class GcsStore implements ObjectStore {
   readonly name: string;
   private bucketPromise: Promise<Bucket> | undefined;
+  // Longer than the client's longest wait between two retries, so only a hung upload trips it (gcs-retry.ts).
+  private readonly stallMs: number;
 
   constructor(
     private readonly options: GcsStoreOptions,
@@ -82,6 +84,7 @@ class GcsStore implements ObjectStore {
     private readonly resumableThreshold: number,
   ) {
     this.name = `gs://${options.bucket}${prefix ? `/${prefix}` : ""}`;
+    this.stallMs = ((options.retry?.maxRetryDelay ?? DEFAULT_GCS_RETRY.maxRetryDelay) * 2 + 30) * 1000;
   }
 
   uri(key: string): string {
@@ -154,7 +157,7 @@ class GcsStore implements ObjectStore {
     const source = (): Readable => createReadStream(body.file);
     const resumable = size > this.resumableThreshold;
     const { retries } = await countingRetries(
-      () => saveReplacing(file, source, { md5Hash, contentType, resumable, chunkSize: this.options.chunkSize ?? DEFAULT_CHUNK_SIZE }),
+      () => retryingStalls(() => saveReplacing(file, source, { md5Hash, contentType, resumable, chunkSize: this.options.chunkSize ?? DEFAULT_CHUNK_SIZE, stallMs: this.stallMs }), 3),
       (error, retries) => this.ioError(`cannot write ${body.file} as ${JSON.stringify(key)}`, error, retries),
     );
     return { key, size: Number(file.metadata.size ?? size), ...(retries > 0 && { retries }) };

@@ -21,7 +21,7 @@ export interface ContractOptions {
 }
 
 // Big enough that holding it in memory would show, and that a write takes a while.
-const LARGE_BYTES = 64 * 1024 * 1024;
+const LARGE_BYTES = 128 * 1024 * 1024;
 
 const BAD_KEYS: [string, string][] = [
   ["empty", ""],
@@ -211,9 +211,10 @@ export function describeObjectStoreContract(name: string, factory: StoreFactory,
         clearInterval(sampler);
       }
       // A store that held the file would grow RSS by at least LARGE_BYTES (one
-      // 64 MiB buffer is a fresh mmap). Streaming stays well under it, but the
-      // HTTP client's buffers and uncollected garbage have measured up to just
-      // over half of it (33.7 MB in a CI run), so the bound sits at three quarters.
+      // buffer that size is a fresh mmap). Streaming costs the HTTP client's
+      // buffers and uncollected garbage, which do not grow with the file:
+      // 33.7 MB (Node 20) and 55.8 MB (Node 24) for a 64 MiB file in CI runs.
+      // So the file is 128 MiB and the bound three quarters of it.
       expect(peak - baseline).toBeLessThan((LARGE_BYTES * 3) / 4);
       const tail = await readAll(await store.read("big/large.bin", { start: LARGE_BYTES - large.tail.length }));
       expect(tail.equals(large.tail)).toBe(true);
