@@ -140,6 +140,7 @@ describe("probeMedia", () => {
     expect(info.video).toEqual({
       codec: "h264", width: 320, height: 180, fps: 25, duration: 10,
       pixFmt: "yuv420p", profile: "Constrained Baseline", level: 12, originSec: 0, colour: {}, hasAudio: true, reorderDepth: 0,
+      timescales: { video: 12_800, audio: 48_000 },
     });
     expect(info.audio).toEqual({ codec: "aac" });
     await expect(probeMedia(tools, bframeSrc())).resolves.toMatchObject({ audio: null, video: { duration: 10 } });

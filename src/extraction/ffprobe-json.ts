@@ -21,6 +21,8 @@ export interface FfprobeStream {
   start_time?: string;
   duration?: string;
   sample_rate?: string;
+  /** "1/15360": the unit of the stream's timestamps. */
+  time_base?: string;
   disposition?: { attached_pic?: number };
 }
 
@@ -72,6 +74,11 @@ export interface VideoStreamInfo {
   hasAudio: boolean;
   /** has_b_frames: how many frames decode order runs ahead of display order (0 = no B-frames). */
   reorderDepth: number;
+  /**
+   * Ticks per second of the video's timestamps and of the first audio
+   * stream's (null: none, or not 1/N): what an excerpt keeps them exact in.
+   */
+  timescales?: { video: number; audio: number | null };
 }
 
 /** What one ffprobe (-show_format -show_streams) says about a media file: the one parsed view of it. */
@@ -116,10 +123,22 @@ export function parseMediaInfo(json: FfprobeJson): MediaInfo | { problem: string
           colour,
           hasAudio: audio !== undefined,
           reorderDepth: video.has_b_frames ?? 0,
+          ...timescalesOf(video, audio),
         }
       : null,
     audio: audio ? { codec: audio.codec_name ?? "unknown" } : null,
   };
+}
+
+/** The timestamps' ticks per second of a "1/N" time base; null for any other. */
+export function timescaleOf(timeBase: string | undefined): number | null {
+  const match = /^1\/([1-9]\d*)$/.exec(timeBase ?? "");
+  return match ? Number(match[1]) : null;
+}
+
+function timescalesOf(video: FfprobeStream, audio: FfprobeStream | undefined): Pick<VideoStreamInfo, "timescales"> {
+  const scale = timescaleOf(video.time_base);
+  return scale === null ? {} : { timescales: { video: scale, audio: audio ? timescaleOf(audio.time_base) : null } };
 }
 
 /** The video stream a cut reads: the first that is not cover art. */

@@ -76,6 +76,29 @@ export async function readVideoPacketsIn(
 }
 
 /** The last keyframe at or before `sec` (half a frame of slack for rounding), or null. */
+/**
+ * One read per camera of the packets around every clip's START: one ffprobe
+ * and one index parse instead of one per clip (copy and smart prepareCamera).
+ */
+export function readPacketsAtStarts(tools: MediaTools, input: string, stream: Pick<VideoStreamInfo, "fps" | "originSec">,
+  starts: readonly number[], timeoutMs: number): Promise<VideoPacket[]> {
+  const ranges = starts.map((start) => ({ fromSec: start, toSec: start + 2 / stream.fps }));
+  return readVideoPacketsIn(tools, input, ranges, stream.originSec, timeoutMs);
+}
+
+/**
+ * The keyframe at or before START: from the camera's shared packets when
+ * their read reached START (one read runs on from its keyframe, so the
+ * keyframe before START is then among them), else a small read of its own.
+ */
+export async function keyframeBeforeStart(tools: MediaTools, input: string, start: number,
+  stream: Pick<VideoStreamInfo, "fps" | "originSec">, shared: readonly VideoPacket[] | undefined, timeoutMs: number): Promise<VideoPacket | null> {
+  const reachesStart = (p: VideoPacket): boolean => Math.abs(p.pts - start) < 1 / stream.fps;
+  const packets = shared?.some(reachesStart) ? shared
+    : await readVideoPackets(tools, input, { fromSec: start, toSec: start + 1, originSec: stream.originSec }, timeoutMs);
+  return keyframeAtOrBefore(packets, start, stream.fps);
+}
+
 export function keyframeAtOrBefore(packets: readonly VideoPacket[], sec: number, fps: number): VideoPacket | null {
   const limit = sec + 0.5 / fps;
   let best: VideoPacket | null = null;

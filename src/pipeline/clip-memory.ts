@@ -32,7 +32,7 @@ const AUDIO_PACKETS_PER_SEC = 48_000 / 1024;
 /**
  * The most memory one clip of this source holds at once, as a sum of RSS
  * over its processes: what the memory gate admits clips by. A 4 h 1080p
- * camera: copy ~155 MB, exact ~192 MB, smart ~228 MB.
+ * camera: copy ~155 MB, exact ~192 MB, smart ~157 MB (its excerpt's copy, then encodes from the excerpt).
  */
 /** What the estimate reads of a probe. */
 export type MediaSize = Pick<MediaInfo, "duration" | "audio"> & { video: Pick<VideoStreamInfo, "width" | "height" | "fps"> | null };
@@ -42,7 +42,8 @@ export function clipMemoryBytes(shape: ClipMemoryShape, media: MediaSize): numbe
   const samples = media.duration * (fps + (media.audio ? AUDIO_PACKETS_PER_SEC : 0));
   const pixels = (media.video?.width ?? 1920) * (media.video?.height ?? 1080);
   const index = Math.max(0, samples) * INDEX_BYTES_PER_SAMPLE * shape.sourceInputs;
-  return Math.round(PROCESS_BYTES + index + (shape.encodes ? pixels * ENCODER_BYTES_PER_PIXEL : 0));
+  const encoder = shape.encodes ? pixels * ENCODER_BYTES_PER_PIXEL : 0;
+  return Math.round(PROCESS_BYTES + (shape.encodesExcerpt ? Math.max(index, encoder) : index + encoder));
 }
 
 /**

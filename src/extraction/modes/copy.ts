@@ -3,9 +3,7 @@ import { dirname } from "node:path";
 import { MediaError, ValidationError } from "../../domain/errors.js";
 import { type CutRequest, validateCutRequest } from "../cut.js";
 import { mediaInputOptions } from "../input-options.js";
-import {
-  keyframeAtOrBefore, probeVideoStream, readVideoPackets, readVideoPacketsIn, type VideoPacket,
-} from "../keyframes.js";
+import { keyframeBeforeStart, probeVideoStream, readPacketsAtStarts } from "../keyframes.js";
 import type { VideoStreamInfo } from "../ffprobe-json.js";
 import { clipTimelineOffsets } from "../clip-timeline.js";
 import { FFMPEG_QUIET, ONE_THREAD, causeText, runMediaTool } from "../run.js";
@@ -30,10 +28,7 @@ export const copyMode: CutModeStrategy = {
       : null,
   needsStream: () => true,
   // One ffprobe finds the keyframe before every clip's START, instead of one process (and index parse) per clip.
-  prepareCamera: async (tools, input, stream, starts, timeoutMs) => {
-    const ranges = starts.map((start) => ({ fromSec: start, toSec: start + 2 / stream.fps }));
-    return { packets: await readVideoPacketsIn(tools, input, ranges, stream.originSec, timeoutMs) };
-  },
+  prepareCamera: async (tools, input, stream, starts, timeoutMs) => ({ packets: await readPacketsAtStarts(tools, input, stream, starts, timeoutMs) }),
   reuses: ["copy"],
   cut: async (tools, req) => {
     // Also here, not only at the settings' edge: a library caller's options reach this too.
@@ -73,15 +68,7 @@ export interface CopyCutResult {
 export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: CameraReads = {}): Promise<CopyCutResult> {
   validateCutRequest(req);
   const info = known.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
-  // From a GOP or two before START: the keyframe at or before START is in it,
-  // because -read_intervals seeks to the keyframe before its start.
-  // Shared packets count only if their read reached START: one read runs on
-  // from its keyframe, so the keyframe before START is then among them.
-  const reachesStart = (p: VideoPacket): boolean => Math.abs(p.pts - req.start) < 1 / info.fps;
-  const packets = known.packets?.some(reachesStart) ? known.packets : await readVideoPackets(
-    tools, req.input, { fromSec: req.start, toSec: req.start + 1, originSec: info.originSec }, req.timeoutMs,
-  );
-  const keyframe = keyframeAtOrBefore(packets, req.start, info.fps);
+  const keyframe = await keyframeBeforeStart(tools, req.input, req.start, info, known.packets, req.timeoutMs);
   if (!keyframe) throw new MediaError(`cannot copy-cut ${req.input} at ${req.start} s: no keyframe at or before it`);
   const actualStart = Math.max(0, keyframe.pts);
   const offset = Math.max(0, req.start - actualStart);

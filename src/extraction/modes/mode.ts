@@ -57,6 +57,8 @@ export interface ClipMemoryShape {
   encodes: boolean;
   /** Inputs of the source one of its processes opens at once (each parses the whole index). */
   sourceInputs: number;
+  /** Its encoder reads a small local excerpt, never the source: the index and the encoder are not in one process. */
+  encodesExcerpt?: boolean;
 }
 
 /**
