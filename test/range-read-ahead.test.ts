@@ -49,12 +49,14 @@ async function stream(url: string, upTo: number): Promise<void> {
   }
 }
 
-async function timed(streamAheadBlocks: number, upTo: number): Promise<{ ms: number; fetched: number }> {
+async function timed(streamAheadBlocks: number, upTo: number, expected?: { start: number; end: number }): Promise<{ ms: number; fetched: number }> {
   slow.fetched = 0;
   const served = await serveObjectRanges(slow, "video.bin", { blockBytes: BLOCK, streamAheadBlocks });
+  const undo = expected ? served.expectRead(expected) : undefined;
   try {
     const t0 = performance.now();
     await stream(served.url, upTo);
+    undo?.();
     return { ms: performance.now() - t0, fetched: served.stats().bytesFetched };
   } finally {
     await served.close();
@@ -80,5 +82,28 @@ describe("read-ahead for streaming readers", () => {
   it("fetches nothing ahead for a reader that only reads one answer (a probe, a seek)", async () => {
     const single = await timed(4, BLOCK);
     expect(single.fetched).toBe(BLOCK);
+  }, 30_000);
+
+  it("opens the window at once for a reader announced to read a span, and fetches nothing past its end", async () => {
+    // 16 blocks: the growing window (an eighth of the run) barely opens.
+    const upTo = 16 * BLOCK;
+    const growing = await timed(4, upTo);
+    const announced = await timed(4, upTo, { start: 0, end: upTo - 1 });
+    // 8 blocks ahead from the first answer: most of the 16 waits are hidden.
+    expect(growing.ms - announced.ms).toBeGreaterThan((16 * LATENCY_MS) / 2);
+    expect(announced.fetched).toBe(upTo);
+  }, 60_000);
+
+  it("forgets a span once undone: the next reader streams with the growing window again", async () => {
+    const served = await serveObjectRanges(slow, "video.bin", { blockBytes: BLOCK, streamAheadBlocks: 0 });
+    try {
+      served.expectRead({ start: 0, end: 16 * BLOCK - 1 })();
+      slow.fetched = 0;
+      await stream(served.url, 4 * BLOCK);
+      // With no read-ahead at all, exactly what was read.
+      expect(served.stats().bytesFetched).toBe(4 * BLOCK);
+    } finally {
+      await served.close();
+    }
   }, 30_000);
 });

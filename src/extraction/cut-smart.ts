@@ -104,6 +104,12 @@ export function tailPart(info: VideoStreamInfo, tail: { keyframeSec: number; fra
   };
 }
 
+/** Where a smart clip's audio is copied from: a file, and the options before its -i that seek to START. */
+export interface AudioSource {
+  input: string;
+  seek: string[];
+}
+
 /**
  * Joins the parts with the concat demuxer (-c copy) and copies the audio of
  * [START, END) beside them. Copied, not re-encoded: ffmpeg's AAC encoder cost
@@ -111,11 +117,11 @@ export function tailPart(info: VideoStreamInfo, tail: { keyframeSec: number; fra
  * A copied AAC track starts on a packet boundary, at most one AAC frame
  * (~21 ms) before START; checkSmartClip allows exactly that.
  */
-export function muxArgs(req: CutRequest, list: string, withAudio: boolean): string[] {
+export function muxArgs(req: CutRequest, list: string, audio: AudioSource | null): string[] {
   const args = [...FFMPEG_QUIET, "-f", "concat", "-safe", "0", "-i", list];
-  if (withAudio) args.push("-ss", req.start.toFixed(6), "-t", req.duration.toFixed(6), ...mediaInputOptions(req.input), "-i", req.input);
+  if (audio) args.push(...audio.seek, "-t", req.duration.toFixed(6), ...mediaInputOptions(audio.input), "-i", audio.input);
   args.push("-map", "0:v:0", "-c:v", "copy");
-  if (withAudio) args.push("-map", "1:a:0?", "-c:a", "copy");
+  if (audio) args.push("-map", "1:a:0?", "-c:a", "copy");
   args.push("-movflags", "+faststart", req.output.startsWith("-") ? `./${req.output}` : req.output);
   return args;
 }

@@ -4,6 +4,7 @@
  * parser of it into MediaInfo.
  */
 export interface FfprobeStream {
+  index?: number;
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -29,10 +30,13 @@ export interface FfprobeStream {
 /** One packet of -show_entries packet=…: only the fields asked for are there. */
 export interface FfprobePacket {
   codec_type?: string;
+  stream_index?: number;
   pts_time?: string;
   dts_time?: string;
   duration_time?: string;
   flags?: string;
+  /** Byte offset in the file ("N/A" when unknown). */
+  pos?: string;
 }
 
 export interface FfprobeJson {

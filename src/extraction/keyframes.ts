@@ -1,7 +1,7 @@
 import { MediaError } from "../domain/errors.js";
 import { causeText, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
-import { parseMediaInfo, type FfprobeJson, type MediaInfo, type VideoStreamInfo } from "./ffprobe-json.js";
+import { mainVideoStream, parseMediaInfo, type FfprobeJson, type FfprobePacket, type MediaInfo, type VideoStreamInfo } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
 
 /** One video packet; times are relative to the container start, like `-ss`. */
@@ -9,6 +9,8 @@ export interface VideoPacket {
   pts: number;
   dts: number | null;
   key: boolean;
+  /** Byte offset of the packet in the file, when ffprobe knows it. */
+  pos?: number;
 }
 
 
@@ -60,9 +62,28 @@ export async function readVideoPacketsIn(
     .map((r) => `${(originSec + r.fromSec).toFixed(6)}%${(originSec + r.toSec).toFixed(6)}`)
     .join(",");
   const args = ["-v", "error", "-select_streams", "v:0", "-read_intervals", intervals,
-    "-show_entries", "packet=pts_time,dts_time,flags", "-print_format", "json", ...mediaInputOptions(input), input];
+    "-show_entries", "packet=pts_time,dts_time,flags,pos", "-print_format", "json", ...mediaInputOptions(input), input];
   const { stdout } = await runProbe(tools, input, args, timeoutMs);
-  const raw = (JSON.parse(stdout) as FfprobeJson).packets ?? [];
+  return videoPackets((JSON.parse(stdout) as FfprobeJson).packets ?? [], originSec);
+}
+
+/**
+ * A small file's stream and every one of its video packets, in one ffprobe
+ * (a smart clip's excerpt: a probe and a packet read were two processes).
+ */
+export async function probeStreamAndPackets(tools: MediaTools, input: string, timeoutMs: number): Promise<{ stream: VideoStreamInfo; packets: VideoPacket[] }> {
+  const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+    "-show_entries", "packet=stream_index,pts_time,dts_time,flags,pos", ...mediaInputOptions(input), input];
+  const json = JSON.parse((await runProbe(tools, input, args, timeoutMs)).stdout) as FfprobeJson;
+  const media = parseMediaInfo(json);
+  if ("problem" in media) throw new MediaError(`cannot cut ${input}: ${media.problem}`);
+  const stream = cuttableStream(media, input);
+  const index = mainVideoStream(json.streams ?? [])?.index;
+  return { stream, packets: videoPackets((json.packets ?? []).filter((p) => p.stream_index === index), stream.originSec) };
+}
+
+/** ffprobe's packets as VideoPackets, with times from `originSec`; packets without a time are left out. */
+function videoPackets(raw: readonly FfprobePacket[], originSec: number): VideoPacket[] {
   return raw.flatMap((p) => {
     const pts = Number(p.pts_time);
     if (p.pts_time === undefined || !Number.isFinite(pts)) return [];
@@ -71,6 +92,7 @@ export async function readVideoPacketsIn(
       pts: pts - originSec,
       dts: p.dts_time !== undefined && Number.isFinite(dts) ? dts - originSec : null,
       key: (p.flags ?? "").includes("K"),
+      ...(p.pos !== undefined && /^\d+$/.test(p.pos) ? { pos: Number(p.pos) } : {}),
     }];
   });
 }

@@ -24,6 +24,8 @@ export interface SmartClipExpectation {
   timeoutMs: number;
   signal?: AbortSignal;
   verify?: VerifyDepth;
+  /** The source's frames to compare, from smartReferences before the source went away; decoded from `source` when absent. */
+  references?: Buffer[];
 }
 
 export type SmartClipCheck =
@@ -85,7 +87,7 @@ export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation)
 
   // Only now, after the clip decoded cleanly: the references' decoders beside
   // the clip's would raise the pipeline's peak memory for no CPU saved.
-  const references = await referenceFrames(tools, e, comparisons.map((c) => c.seekSec));
+  const references = e.references ?? (await smartReferences(tools, e));
   const dbs = new Map<number, number>();
   for (const [i, c] of comparisons.entries()) {
     // A frame the clip lacks leaves nothing, which psnr scores -Infinity.
@@ -97,6 +99,15 @@ export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation)
   }
   const dbAt = (join: { frame: number } | undefined): number | null => (join ? (dbs.get(join.frame) ?? null) : null);
   return { ok: true, frames: layout.video.length, firstFramePsnr: dbs.get(0) ?? NaN, joinFramePsnr: dbAt(e.join), tailJoinPsnr: dbAt(e.tailJoin) };
+}
+
+/**
+ * The source frames checkSmartClip compares the clip's with (START, and the
+ * keyframes after each join), in its order: for a cut that deletes its
+ * source (a smart excerpt) before the clip is checked.
+ */
+export function smartReferences(tools: MediaTools, e: SmartClipExpectation): Promise<Buffer[]> {
+  return referenceFrames(tools, e, comparisonsOf(e).map((c) => c.seekSec));
 }
 
 function comparisonsOf(e: SmartClipExpectation): Comparison[] {

@@ -127,10 +127,10 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     // Only now is coverage known: dense plays are cheaper as one whole download (docs/range-reads.md).
     opened = await opened.forCoverage(coverageOf(pending.map((clip) => clip.play), media.duration));
     const input = opened.input;
-    const starts = pending.map((clip) => clip.play.start);
+    const spans = pending.map((clip) => ({ start: clip.play.start, end: clip.play.end }));
     // A failure here costs only speed: each clip then reads for itself.
-    const shared = stream ? await probing(() => mode.prepareCamera(tools, input, stream, starts, timeoutMs)).catch(() => ({})) : {};
-    const reads: CameraReads = { stream, ...shared };
+    const shared = stream ? await probing(() => mode.prepareCamera(tools, input, stream, spans, timeoutMs)).catch(() => ({})) : {};
+    const reads: CameraReads = { stream, ...shared, ...(opened.expectRead ? { expectRead: opened.expectRead } : {}) };
     const memoryBytes = clipMemoryBytes(mode.memory, media);
     await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes }))));
     cameraRecord.fetch = opened.fetch;

@@ -8,15 +8,26 @@ import { cutCamera } from "./cut-camera.js";
 import { buildDataset, datasetUris, playSummary } from "./dataset.js";
 import { buildManifest, gameResult, readManifest, type FinishedRun } from "./manifest.js";
 import type { Pipeline, RunOptions } from "./parts.js";
+import type { MemoryGate } from "./memory-gate.js";
 import { createPool } from "./pool.js";
 import { planClips } from "./plan.js";
 import { manifestRejections } from "./rejections.js";
 import { readProgress } from "./progress.js";
 import { openRunScope, type RunScope } from "./run-scope.js";
 
-// Cameras of one game are opened two at a time: enough to keep the clip pool
-// busy at a camera's tail, without holding four full downloads on disk at once.
-const CAMERAS_AT_ONCE = 2;
+/**
+ * Cameras of one game opened at once. Two keep the clip pool busy at a
+ * camera's tail and overlap a whole download with cutting, without holding
+ * four downloads on disk. But an open camera read by ranges holds its cache
+ * and its index (~50 MB at 4 h), which the memory gate counts: under the
+ * default 500 MiB the second camera took the place of a second clip (4 h
+ * 1080p, 24 clips, smart: 79 s with two cameras, 61 s with one). Below a
+ * GiB, one at a time.
+ */
+export function camerasAtOnce(gate: MemoryGate | undefined): number {
+  return !gate || gate.budgetBytes >= TWO_CAMERAS_FROM_BYTES ? 2 : 1;
+}
+const TWO_CAMERAS_FROM_BYTES = 1024 * 2 ** 20;
 
 /**
  * Turns one game's plays and camera videos into clips, a manifest and the two
@@ -62,7 +73,7 @@ async function runGame(layout: GameLayout, scope: RunScope): Promise<GameResult>
   const reuse = run.reuse ?? true;
   const previous = reuse ? await earlierClips(scope, gameId) : new Map<string, ClipRecord>();
   const clipsStarted = Date.now();
-  const cameraPool = createPool(CAMERAS_AT_ONCE);
+  const cameraPool = createPool(camerasAtOnce(pipeline.limits.clipMemory));
   const camerasRun = { ...run, gameId, reuse, previous };
   const outcomes = await Promise.all(
     [...plan].map(([camera, clips]) => cameraPool.run(() => cutCamera(pipeline, camerasRun, camera, clips))),

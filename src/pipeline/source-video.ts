@@ -39,6 +39,8 @@ export interface OpenedVideo {
   stats?(): RangeStats;
   /** For "range": the size of the mp4's index (moov), found by the range cache; 0 when none. */
   indexBytes?(): Promise<number>;
+  /** For "range": ServedObject.expectRead, for CameraReads.expectRead. */
+  expectRead?(fromByte: number, toByte: number): () => void;
   /**
    * The video to cut from once the clips' coverage is known (after probing,
    * which works on the range URL too): this one, or for "auto" with dense
@@ -89,6 +91,7 @@ export async function openSourceVideo(
     fetch: "range",
     stats: () => served.stats(),
     indexBytes: () => served.indexBytes(),
+    expectRead: (fromByte, toByte) => served.expectRead({ start: fromByte, end: toByte }),
     async forCoverage(coverage) {
       if (mode !== "auto" || !(coverage >= dense)) return ranged;
       const whole = await download(store, key, tempDir).catch(() => null);

@@ -28,7 +28,9 @@ export const copyMode: CutModeStrategy = {
       : null,
   needsStream: () => true,
   // One ffprobe finds the keyframe before every clip's START, instead of one process (and index parse) per clip.
-  prepareCamera: async (tools, input, stream, starts, timeoutMs) => ({ packets: await readPacketsAtStarts(tools, input, stream, starts, timeoutMs) }),
+  prepareCamera: async (tools, input, stream, clips, timeoutMs) => ({
+    packets: await readPacketsAtStarts(tools, input, stream, clips.map((c) => c.start), timeoutMs),
+  }),
   reuses: ["copy"],
   cut: async (tools, req) => {
     // Also here, not only at the settings' edge: a library caller's options reach this too.

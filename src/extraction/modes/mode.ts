@@ -15,12 +15,25 @@ export interface ScaleOptions {
   verify?: VerifyDepth;
 }
 
+/** A clip's START and END, seconds from the source's first timestamp. */
+export interface ClipSpan {
+  start: number;
+  end: number;
+}
+
 /** What a camera's clips share, read once per camera by `prepareCamera`. */
 export interface CameraReads {
   /** The source's video stream, when the mode needs codec details. */
   stream?: VideoStreamInfo;
-  /** Packets around every clip's START (copy: the keyframe before each). */
+  /** Packets around every clip's START (copy: the keyframe before each; smart: and past each END). */
   packets?: readonly VideoPacket[];
+  /**
+   * Tells the source's reader that one process is about to read the bytes
+   * [fromByte, toByte] in order, so it fetches them ahead in parallel
+   * (ServedObject.expectRead); call the result when the process is done.
+   * Only for a source read over ranged requests.
+   */
+  expectRead?: (fromByte: number, toByte: number) => () => void;
 }
 
 export interface ModeCutRequest extends CutRequest, ScaleOptions, CameraReads {}
@@ -79,7 +92,7 @@ export interface CutModeStrategy {
   /** How it reads the source: whether its cuts need the stream's codec details probed once per camera. */
   needsStream(options: ScaleOptions): boolean;
   /** Reads once per camera what every clip's cut would otherwise read itself. A failure costs only speed. */
-  prepareCamera(tools: MediaTools, input: string, stream: VideoStreamInfo, starts: readonly number[], timeoutMs: number): Promise<CameraReads>;
+  prepareCamera(tools: MediaTools, input: string, stream: VideoStreamInfo, clips: readonly ClipSpan[], timeoutMs: number): Promise<CameraReads>;
   /** The modes of an earlier run's clip that a rerun in this mode may keep instead of cutting again. */
   reuses: readonly string[];
   cut(tools: MediaTools, req: ModeCutRequest): Promise<CutClipResult>;

@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { MediaError } from "../../domain/errors.js";
 import { concatList, muxArgs, partArgs, planSmartCut, smartParts } from "../cut-smart.js";
-import { probeVideoStream, readPacketsAtStarts } from "../keyframes.js";
-import { type SmartInput, smartExcerpt, sourceInput } from "../smart-excerpt.js";
+import { probeVideoStream } from "../keyframes.js";
+import { type CutInput, prepareExcerpts, sourceInput, withExcerpt } from "../excerpt.js";
 import { causeText, runMediaTool } from "../run.js";
-import { checkSmartClip } from "../smart-check.js";
+import { type SmartClipExpectation, checkSmartClip, smartReferences } from "../smart-check.js";
 import type { MediaTools } from "../tools.js";
 import { cutExactScaled } from "./exact.js";
 import { verifyDuration, type CutClipResult, type CutModeStrategy, type ModeCutRequest } from "./mode.js";
@@ -21,12 +21,12 @@ export const smartMode: CutModeStrategy = {
   name: "smart",
   summary: "frame-accurate, re-encodes only the partial GOPs at both ends and copies the rest",
   concurrency: (cores) => Math.max(1, Math.floor(cores)),
-  // Only its excerpt's ffmpeg opens the source (smart-excerpt.ts); the encodes, and an exact fallback, read the small excerpt.
+  // Only its excerpt's ffmpeg opens the source (excerpt.ts); the encodes read the small excerpt. (An exact
+  // fallback after a failed check cuts from the source, at exact's cost: 2 of 80 clips at 4 h.)
   memory: { encodes: true, sourceInputs: 1, encodesExcerpt: true },
   refuses: () => null,
   needsStream: () => true,
-  // The keyframe before every START, in one read: each excerpt's first keyframe is checked against it.
-  prepareCamera: async (tools, input, stream, starts, timeoutMs) => ({ packets: await readPacketsAtStarts(tools, input, stream, starts, timeoutMs) }),
+  prepareCamera: prepareExcerpts,
   // A smart request accepts its own exact fallback.
   reuses: ["smart", "exact"],
   cut: (tools, req) =>
@@ -39,33 +39,35 @@ export const smartMode: CutModeStrategy = {
 
 async function cutSmartClip(tools: MediaTools, req: ModeCutRequest): Promise<CutClipResult> {
   const info = req.stream ?? (await probeVideoStream(tools, req.input, req.timeoutMs));
-  await mkdir(dirname(req.output), { recursive: true });
-  const work = await mkdtemp(join(dirname(req.output), `.${basename(req.output)}.smart-`));
-  try {
-    const from = (await smartExcerpt(tools, req, info, join(work, "excerpt.mp4"))) ?? (await sourceInput(tools, req, info));
-    return await splice(tools, req, from, work);
-  } finally {
-    await rm(work, { recursive: true, force: true }).catch(() => undefined);
-  }
+  return withExcerpt(tools, req, info, async (excerpt, work) => splice(tools, req, excerpt ?? (await sourceInput(tools, req, info)), work));
 }
 
-/** Cuts the clip from `from` (the excerpt or the source) by parts, checks it, and falls back to exact from the source. */
-async function splice(tools: MediaTools, req: ModeCutRequest, from: SmartInput, work: string): Promise<CutClipResult> {
+/** Cuts the clip from `from` (the excerpt or the source) by parts, checks it, and falls back to exact. */
+async function splice(tools: MediaTools, req: ModeCutRequest, from: CutInput, work: string): Promise<CutClipResult> {
   // The same clip on `from`'s timeline: START and every keyframe time below count from its first timestamp.
   const local = { ...req, input: from.input, start: from.start, stream: from.info };
-  // An exact cut from the excerpt decodes the same frames as from the source, without its 4 h index.
-  const exact = async (reason: string): Promise<CutClipResult> => ({ ...(await cutExactScaled(tools, local, reason)), actualStart: req.start });
   const plan = planSmartCut(from.info, from.packets, from.start, req.duration);
-  if (plan.kind === "exact") return exact(plan.reason);
+  // An exact cut from the excerpt decodes the same frames as from the source, without its 4 h index.
+  if (plan.kind === "exact") return { ...(await cutExactScaled(tools, local, plan.reason)), actualStart: req.start };
   const run = { timeoutMs: req.timeoutMs, signal: req.signal };
+  const tail = plan.tailKeyframeSec;
+  const expectation: SmartClipExpectation = { clip: req.output, source: from.input, start: from.start,
+    duration: req.duration, fps: from.info.fps, timeoutMs: req.timeoutMs, signal: req.signal, verify: req.verify,
+    join: plan.headFrames > 0 ? { frame: plan.headFrames, sourceSec: plan.keyframeSec } : undefined,
+    tailJoin: tail !== null ? { frame: plan.headFrames + plan.copiedFrames, sourceSec: tail } : undefined };
   try {
     const parts = smartParts(local, from.info, plan, work);
     // One after another although independent: a libx264 encode at 720p holds
     // ~180 MB, and the clip pool already keeps every core busy.
     for (const part of parts) await runMediaTool(tools.ffmpeg, partArgs(local.input, part, req.threads), run);
+    // The check's source frames now, so the excerpt's video can go before the
+    // clip is written: a clip's temp files then peak at about twice its size.
+    if (from.files.length > 0) {
+      expectation.references = await smartReferences(tools, expectation);
+      await rm(from.input, { force: true });
+    }
     await writeFile(join(work, "list.txt"), concatList(parts));
-    await runMediaTool(tools.ffmpeg, muxArgs(local, join(work, "list.txt"), from.info.hasAudio), run);
-    // The parts are in the clip now; only the excerpt is still needed, for the check's references.
+    await runMediaTool(tools.ffmpeg, muxArgs(local, join(work, "list.txt"), from.audio), run);
     await Promise.all(parts.map((part) => rm(join(work, part.file), { force: true })));
   } catch (error) {
     await rm(req.output, { force: true }).catch(() => undefined);
@@ -74,16 +76,12 @@ async function splice(tools: MediaTools, req: ModeCutRequest, from: SmartInput, 
     });
   }
 
-  const tail = plan.tailKeyframeSec;
-  const check = await checkSmartClip(tools, { clip: req.output, source: from.input, start: from.start,
-    duration: req.duration, fps: from.info.fps, timeoutMs: req.timeoutMs, signal: req.signal, verify: req.verify,
-    join: plan.headFrames > 0 ? { frame: plan.headFrames, sourceSec: plan.keyframeSec } : undefined,
-    tailJoin: tail !== null ? { frame: plan.headFrames + plan.copiedFrames, sourceSec: tail } : undefined })
-    .catch(async (error: unknown) => {
-      // An unchecked splice must not stay behind where a published clip is expected.
-      await rm(req.output, { force: true }).catch(() => undefined);
-      throw error;
-    });
-  if (!check.ok) return exact(`the spliced clip failed its check: ${check.reason}`);
+  const check = await checkSmartClip(tools, expectation).catch(async (error: unknown) => {
+    // An unchecked splice must not stay behind where a published clip is expected.
+    await rm(req.output, { force: true }).catch(() => undefined);
+    throw error;
+  });
+  // From the source: the excerpt may be gone by now.
+  if (!check.ok) return cutExactScaled(tools, req, `the spliced clip failed its check: ${check.reason}`);
   return { mode: smartMode.name, actualStart: req.start, offset: 0, reencodedFrames: plan.headFrames + plan.tailFrames };
 }

@@ -34,6 +34,12 @@ export interface RangeServerOptions extends BlockCacheOptions {
    * bytes). Default 4; 0: off.
    */
   streamAheadBlocks?: number;
+  /**
+   * Most blocks fetched ahead of a reader inside a span it was announced to
+   * read (`expectRead`): there the reader's end is known, so the window opens
+   * at once and never passes it. Default 8.
+   */
+  expectedAheadBlocks?: number;
 }
 
 /** Where each open-ended reader's next request will start, and how many blocks it has read. */
@@ -61,6 +67,13 @@ export interface ServedObject {
   stats(): RangeStats;
   /** Finds (once) the mp4's moov and keeps it cached (BlockCache.keepMp4Index); its size in bytes, 0 if none. */
   indexBytes(): Promise<number>;
+  /**
+   * Announces that a reader will read `span` in order (a smart clip's
+   * excerpt): its requests inside it get `expectedAheadBlocks` fetched ahead
+   * at once, up to the span's end, instead of a window that grows with the
+   * stream. Undo it with the function returned.
+   */
+  expectRead(span: ByteSpan): () => void;
   close(): Promise<void>;
 }
 
@@ -81,7 +94,10 @@ export async function serveObjectRanges(store: ObjectStore, key: string, options
   const cache = new BlockCache(store, key, info.size, options);
   const readAhead = options.readAheadBlocks ?? 1;
   const openEnded = options.openEndedBlocks ?? 1;
-  const ahead = { blocks: readAhead, streamMax: options.streamAheadBlocks ?? 4, streams: new Streams() };
+  const ahead: ReadAhead = {
+    blocks: readAhead, streamMax: options.streamAheadBlocks ?? 4, streams: new Streams(),
+    expectedMax: options.expectedAheadBlocks ?? 8, expected: new Set(),
+  };
   const path = `/${randomBytes(24).toString("base64url")}/${encodeURIComponent(posix.basename(key))}`;
 
   const server = createServer((req, res) => handle(cache, path, ahead, openEnded, req, res));
@@ -97,6 +113,11 @@ export async function serveObjectRanges(store: ObjectStore, key: string, options
     cachedBytes: () => cache.cachedBytes,
     stats: () => cache.stats(),
     indexBytes: () => cache.keepMp4Index(),
+    expectRead(span) {
+      const entry = { ...span };
+      ahead.expected.add(entry);
+      return () => void ahead.expected.delete(entry);
+    },
     async close() {
       cache.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -151,6 +172,17 @@ interface ReadAhead {
   blocks: number;
   streamMax: number;
   streams: Streams;
+  expectedMax: number;
+  /** Spans announced by expectRead, until undone. */
+  expected: Set<ByteSpan>;
+}
+
+/** Blocks to fetch ahead past `last` for a request starting at `offset`: to the end of an announced span holding it, else by the stream's run. */
+function aheadOf(ahead: ReadAhead, offset: number, last: number, run: number, blockBytes: number): number {
+  for (const span of ahead.expected) {
+    if (offset >= span.start && offset <= span.end) return Math.max(0, Math.min(ahead.expectedMax, Math.floor(span.end / blockBytes) - last));
+  }
+  return Math.min(ahead.streamMax, Math.floor(run / 8));
 }
 
 function handle(cache: BlockCache, path: string, ahead: ReadAhead, openEnded: number, req: IncomingMessage, res: ServerResponse): void {
@@ -180,7 +212,7 @@ function handle(cache: BlockCache, path: string, ahead: ReadAhead, openEnded: nu
   // A bounded answer to an open-ended read: the reader will ask again from its end.
   const continues = range !== null && span.end < range.end;
   const run = ahead.streams.take(span.start);
-  const streamAhead = Math.min(ahead.streamMax, Math.floor(run / 8));
+  const streamAhead = aheadOf(ahead, span.start, last, run, cache.blockBytes);
   for (let i = 1; i <= streamAhead; i++) cache.prefetch(last + i);
   if (continues) ahead.streams.put(span.end + 1, run + last - first + 1);
   void send(cache, ahead.blocks, res, status, headers, span, first, last);

@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeVideoStream, readVideoPackets } from "../src/extraction/keyframes.js";
+import { probeVideoStream, readPacketsAtStarts, readVideoPackets } from "../src/extraction/keyframes.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
-import { movieTimescale, smartExcerpt } from "../src/extraction/smart-excerpt.js";
+import { EXCERPT_PAST_END_SEC, excerptBytes, movieTimescale, cutExcerpt } from "../src/extraction/excerpt.js";
 import type { MediaTools } from "../src/extraction/tools.js";
 import { FFMPEG, makeTestVideo, type TestVideoOptions } from "./helpers/media.js";
 
@@ -30,7 +30,7 @@ const SOURCES: Record<string, TestVideoOptions> = {
 };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "playclips-smart-excerpt-"));
+  dir = await mkdtemp(join(tmpdir(), "playclips-excerpt-"));
   tools = await locateMediaTools({ ffmpegPath: process.env.FFMPEG_PATH, ffprobePath: process.env.FFPROBE_PATH, searchPath: process.env.PATH });
   await Promise.all(Object.values(SOURCES).map((options, i) => makeTestVideo(join(dir, `src${i}.mp4`), options)));
 }, 240_000);
@@ -43,7 +43,7 @@ describe("a smart cut's excerpt", () => {
     const info = await probeVideoStream(tools, input, 60_000);
     for (const [start, duration] of [[2.28, 5.5], [5.13, 3.04]] as const) {
       const file = join(dir, `excerpt${i}-${start}.mp4`);
-      const excerpt = await smartExcerpt(tools, { input, start, duration, output: join(dir, "unused.mp4"), timeoutMs: 60_000 }, info, file);
+      const excerpt = await cutExcerpt(tools, { input, start, duration, output: join(dir, "unused.mp4"), timeoutMs: 60_000 }, info, file);
       expect(excerpt, `no excerpt of ${input} at ${start} s`).not.toBeNull();
       if (!excerpt) return;
       expect(excerpt.info.originSec + excerpt.start).toBeCloseTo(info.originSec + start, 6);
@@ -61,7 +61,7 @@ describe("a smart cut's excerpt", () => {
   it("keeps the excerpt's frames the source's: the first frame at START decodes identically from both", async () => {
     const input = join(dir, "src0.mp4");
     const info = await probeVideoStream(tools, input, 60_000);
-    const excerpt = await smartExcerpt(tools, { input, start: 5.13, duration: 3.04, output: join(dir, "unused.mp4"), timeoutMs: 60_000 }, info, join(dir, "frames.mp4"));
+    const excerpt = await cutExcerpt(tools, { input, start: 5.13, duration: 3.04, output: join(dir, "unused.mp4"), timeoutMs: 60_000 }, info, join(dir, "frames.mp4"));
     if (!excerpt) throw new Error("no excerpt");
     const frame = async (file: string, at: number): Promise<string> => {
       const { stdout } = await execFileAsync(FFMPEG, ["-v", "error", "-ss", at.toFixed(6), "-i", file, "-frames:v", "1", "-f", "framemd5", "-"]);
@@ -69,6 +69,23 @@ describe("a smart cut's excerpt", () => {
     };
     for (const offset of [0, 1.04, 2.96]) expect(await frame(excerpt.input, excerpt.start + offset)).toBe(await frame(input, 5.13 + offset));
   }, 120_000);
+
+  it("knows from the camera's shared packet read which bytes the excerpt reads, to fetch them ahead", async () => {
+    const input = join(dir, "src0.mp4");
+    const info = await probeVideoStream(tools, input, 60_000);
+    const [start, duration] = [5.13, 3.04];
+    const packets = await readPacketsAtStarts(tools, input, info, [start, start + duration + EXCERPT_PAST_END_SEC], 60_000);
+    const bytes = excerptBytes(packets, start, start + duration + EXCERPT_PAST_END_SEC, info.fps);
+    if (!bytes) throw new Error("no byte span");
+    const excerpt = await cutExcerpt(tools, { input, start, duration, output: join(dir, "unused.mp4"), timeoutMs: 60_000 }, info, join(dir, "span.mp4"));
+    if (!excerpt) throw new Error("no excerpt");
+    // The span is the excerpt's media bytes in the source: about the excerpt's size (its index aside).
+    const { size } = await stat(excerpt.input);
+    expect(bytes.to - bytes.from).toBeGreaterThan(size * 0.6);
+    expect(bytes.to - bytes.from).toBeLessThan(size * 1.2);
+    // Without the read around its end there is no span to announce.
+    expect(excerptBytes(packets.filter((p) => p.pts < start + 1), start, start + duration + EXCERPT_PAST_END_SEC, info.fps)).toBeNull();
+  }, 60_000);
 
   it("is not made when MP4 cannot keep the source's times exactly", () => {
     const base = { hasAudio: true, timescales: { video: 15_360, audio: 48_000 } };
