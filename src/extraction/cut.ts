@@ -26,17 +26,25 @@ export interface CutRequest {
  * seeks to the keyframe before START, decodes up to START and drops the frames
  * before it, so the clip starts on the frame at START rather than on a
  * keyframe, and START is measured from the file's first timestamp. Re-encoding
- * is what makes that possible; `-c copy` would start on a keyframe.
+ * is what makes that possible; `-c copy` would start on a keyframe. Unlike
+ * the original, the clip holds exactly the source's frames in [START, END),
+ * each once (see the comments below); `filters` (scale, fps) follow.
  */
-export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output" | "threads">): string[] {
+export function exactCutArgs(req: Pick<CutRequest, "input" | "start" | "duration" | "output" | "threads">, filters: readonly string[] = []): string[] {
   return [
     ...FFMPEG_QUIET,
     ...codecThreads(req.threads),
-    "-ss", formatTime(req.start),
+    // -t on the input: the frames whose source time is in [START, END), not
+    // a length counted from wherever the first kept frame lands.
+    "-ss", formatTime(req.start), "-t", formatTime(req.duration),
     ...mediaInputOptions(req.input),
     "-i", req.input,
-    "-t", formatTime(req.duration),
     "-map", "0:v:0", "-map", "0:a:0?",
+    // Every kept frame once, at its own time from the first: ffmpeg's default
+    // constant-rate output duplicated the first frame and dropped the last
+    // (every frame one slot late) when the source's timestamps had a gap,
+    // as a camera file joined from segments does (docs/cutting.md).
+    "-vf", ["setpts=PTS-STARTPTS", ...filters].join(","), "-fps_mode", "passthrough",
     "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", ...codecThreads(req.threads),
     "-c:a", "aac",
     "-movflags", "+faststart",
@@ -66,8 +74,7 @@ export function validateCutRequest(req: CutRequest): void {
  */
 export async function cutExactClip(tools: MediaTools, req: CutRequest, filters: readonly string[] = []): Promise<void> {
   validateCutRequest(req);
-  const base = exactCutArgs(req);
-  const args = filters.length > 0 ? [...base.slice(0, -1), "-vf", filters.join(","), ...base.slice(-1)] : base;
+  const args = exactCutArgs(req, filters);
   await mkdir(dirname(req.output), { recursive: true });
   try {
     await runMediaTool(tools.ffmpeg, args, { timeoutMs: req.timeoutMs, signal: req.signal });
