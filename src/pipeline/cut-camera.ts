@@ -61,7 +61,13 @@ function round(value: number): number {
  * of the camera fail its clips; problems of a clip fail that clip. Nothing
  * here throws for bad media: every outcome is a record.
  */
-export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Camera, clips: readonly PlannedClip[]): Promise<CameraOutcome> {
+/**
+ * `allStarted` is called once every clip of the camera has started its cut
+ * (the camera is in its tail: the next camera may open), or at the latest
+ * when this returns.
+ */
+export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Camera, clips: readonly PlannedClip[],
+  allStarted: () => void = () => {}): Promise<CameraOutcome> {
   const { videos, tools, tempDir } = pipeline.backends;
   const timeoutMs = pipeline.limits.clipTimeoutMs;
   const mode = cutModeNamed(pipeline.cut.mode);
@@ -132,7 +138,11 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     const shared = stream ? await probing(() => mode.prepareCamera(tools, input, stream, spans, timeoutMs)).catch(() => ({})) : {};
     const reads: CameraReads = { stream, ...shared, ...(opened.expectRead ? { expectRead: opened.expectRead } : {}) };
     const memoryBytes = clipMemoryBytes(mode.memory, media);
-    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes }))));
+    let startedClips = 0;
+    const started = (): void => {
+      if (++startedClips === pending.length) allStarted();
+    };
+    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes, started }))));
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
@@ -162,12 +172,15 @@ interface OpenSource {
   reads: CameraReads;
   /** One clip's processes at their peak, estimated (clip-memory.ts). */
   memoryBytes: number;
+  /** Called once per clip when it starts its cut, or when it is done without one. */
+  started: () => void;
 }
 
 async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy, clip: PlannedClip, source: OpenSource): Promise<ClipRecord> {
   const { media } = source;
   const duration = clip.play.end - clip.play.start;
   if (clip.play.end > media.duration + END_SLACK_SEC) {
+    source.started();
     const where = clip.play.start >= media.duration ? "starts" : "ends";
     return record(clip, mode, {
       reason: `play ${where} beyond the end of ${clip.camera}: it ends at ${clip.play.end} s, the video lasts ${media.duration} s`,
@@ -185,6 +198,7 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
     const threads = clipMemory ? Math.max(1, Math.floor(clipPool.size / clipMemory.fit(source.memoryBytes, clipPool.size))) : 1;
     const cutAndCheck = async () => {
       // A cancelled run publishes nothing: its queued clips stop here, before a temp folder or an ffmpeg.
+      source.started();
       run.signal?.throwIfAborted();
       started = Date.now();
       dir = await mkdtemp(join(tempDir, "playclips-clip-"));

@@ -8,26 +8,20 @@ import { cutCamera } from "./cut-camera.js";
 import { buildDataset, datasetUris, playSummary } from "./dataset.js";
 import { buildManifest, gameResult, readManifest, type FinishedRun } from "./manifest.js";
 import type { Pipeline, RunOptions } from "./parts.js";
-import type { MemoryGate } from "./memory-gate.js";
 import { createPool } from "./pool.js";
 import { planClips } from "./plan.js";
 import { manifestRejections } from "./rejections.js";
 import { readProgress } from "./progress.js";
 import { openRunScope, type RunScope } from "./run-scope.js";
 
-/**
- * Cameras of one game opened at once. Two keep the clip pool busy at a
- * camera's tail and overlap a whole download with cutting, without holding
- * four downloads on disk. But an open camera read by ranges holds its cache
- * and its index (~50 MB at 4 h), which the memory gate counts: under the
- * default 500 MiB the second camera took the place of a second clip (4 h
- * 1080p, 24 clips, smart: 79 s with two cameras, 61 s with one). Below a
- * GiB, one at a time.
- */
-export function camerasAtOnce(gate: MemoryGate | undefined): number {
-  return !gate || gate.budgetBytes >= TWO_CAMERAS_FROM_BYTES ? 2 : 1;
-}
-const TWO_CAMERAS_FROM_BYTES = 1024 * 2 ** 20;
+// Cameras of one game open at once: at most two, and the next one only once
+// every clip of the one before has started (its tail), so the clip pool stays
+// busy while a camera is probed, without holding two cameras' caches and
+// indexes (~50 MB each at 4 h, which the memory gate counts against a
+// clip) for a camera's whole run. With two cameras open throughout, smart on
+// 24 clips of 4 h 1080p took 79 s; with one at a time 61 s, but a 16-clip
+// 720p run then took 5-15 % longer (docs/cutting.md).
+const CAMERAS_AT_ONCE = 2;
 
 /**
  * Turns one game's plays and camera videos into clips, a manifest and the two
@@ -73,10 +67,23 @@ async function runGame(layout: GameLayout, scope: RunScope): Promise<GameResult>
   const reuse = run.reuse ?? true;
   const previous = reuse ? await earlierClips(scope, gameId) : new Map<string, ClipRecord>();
   const clipsStarted = Date.now();
-  const cameraPool = createPool(camerasAtOnce(pipeline.limits.clipMemory));
+  const cameraPool = createPool(CAMERAS_AT_ONCE);
   const camerasRun = { ...run, gameId, reuse, previous };
+  let turn: Promise<void> = Promise.resolve();
   const outcomes = await Promise.all(
-    [...plan].map(([camera, clips]) => cameraPool.run(() => cutCamera(pipeline, camerasRun, camera, clips))),
+    [...plan].map(([camera, clips]) => {
+      const mine = turn;
+      let allStarted = (): void => {};
+      turn = new Promise<void>((resolve) => (allStarted = resolve));
+      return cameraPool.run(async () => {
+        await mine;
+        try {
+          return await cutCamera(pipeline, camerasRun, camera, clips, allStarted);
+        } finally {
+          allStarted();
+        }
+      });
+    }),
   );
   // A cancelled run's clips failed because it was cancelled: that is no result to record.
   scope.guard();
