@@ -6,7 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeVideoStream, readPacketsAtStarts, readVideoPackets } from "../src/extraction/keyframes.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
-import { EXCERPT_PAST_END_SEC, excerptBytes, movieTimescale, cutExcerpt } from "../src/extraction/excerpt.js";
+import { readSpanBytes as excerptBytes } from "../src/extraction/announced-reads.js";
+import { EXCERPT_PAST_END_SEC, movieTimescale, cutExcerpt } from "../src/extraction/excerpt.js";
 import type { MediaTools } from "../src/extraction/tools.js";
 import { FFMPEG, makeTestVideo, type TestVideoOptions } from "./helpers/media.js";
 

@@ -3,7 +3,8 @@ import { basename, dirname, join } from "node:path";
 import type { AudioSource } from "./cut-smart.js";
 import type { VideoStreamInfo } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
-import { keyframeAtOrBefore, keyframeBeforeStart, probeStreamAndPackets, readPacketsAtStarts, readVideoPackets, type VideoPacket } from "./keyframes.js";
+import { readPacketsAroundClips, withAnnouncedReads } from "./announced-reads.js";
+import { keyframeAtOrBefore, keyframeBeforeStart, probeStreamAndPackets, readVideoPackets, type VideoPacket } from "./keyframes.js";
 import { FFMPEG_QUIET, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import type { CameraReads, ClipSpan, ModeCutRequest } from "./modes/mode.js";
@@ -51,9 +52,9 @@ export async function withExcerpt<T>(tools: MediaTools, req: ModeCutRequest, inf
  * first keyframe is checked against it) and where each excerpt ends in the
  * file (its reads are fetched ahead): smart's prepareCamera.
  */
-export async function prepareExcerpts(tools: MediaTools, input: string, stream: VideoStreamInfo,
+export function prepareExcerpts(tools: MediaTools, input: string, stream: VideoStreamInfo,
   clips: readonly ClipSpan[], timeoutMs: number): Promise<CameraReads> {
-  return { packets: await readPacketsAtStarts(tools, input, stream, clips.flatMap((c) => [c.start, c.end + EXCERPT_PAST_END_SEC]), timeoutMs) };
+  return readPacketsAroundClips(tools, input, stream, clips, EXCERPT_PAST_END_SEC, timeoutMs);
 }
 
 /**
@@ -78,24 +79,21 @@ export async function cutExcerpt(tools: MediaTools, req: ModeCutRequest, info: V
   if (movie === null || !info.timescales) return null;
   const end = info.originSec + req.start + req.duration + EXCERPT_PAST_END_SEC;
   const run = { timeoutMs: req.timeoutMs, signal: req.signal };
-  const bytes = req.packets ? excerptBytes(req.packets, req.start, req.start + req.duration + EXCERPT_PAST_END_SEC, info.fps) : null;
-  const done = bytes && req.expectRead ? req.expectRead(bytes.from, bytes.to) : undefined;
   // The audio alone as well, for the mux: the excerpt can then be deleted
   // before the clip is written, so a clip's temp files peak at twice its size, not three times.
   const audioScale = info.hasAudio ? info.timescales.audio : null;
   const audioFile = audioScale ? join(dirname(file), "audio.mp4") : null;
   const audioOutput = audioFile && audioScale
     ? ["-map", "0:a:0", "-c", "copy", "-to", end.toFixed(6), "-movie_timescale", String(audioScale), "-f", "mp4", audioFile] : [];
+  const args = [...FFMPEG_QUIET, "-ss", req.start.toFixed(6), ...mediaInputOptions(req.input), "-copyts",
+    "-i", req.input, "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-to", end.toFixed(6),
+    "-video_track_timescale", String(info.timescales.video), "-movie_timescale", String(movie), "-f", "mp4", file, ...audioOutput];
   try {
-    await runMediaTool(tools.ffmpeg, [...FFMPEG_QUIET, "-ss", req.start.toFixed(6), ...mediaInputOptions(req.input), "-copyts",
-      "-i", req.input, "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-to", end.toFixed(6),
-      "-video_track_timescale", String(info.timescales.video), "-movie_timescale", String(movie), "-f", "mp4", file, ...audioOutput], run);
+    await withAnnouncedReads(req, req.start, req.start + req.duration + EXCERPT_PAST_END_SEC, info.fps, () => runMediaTool(tools.ffmpeg, args, run));
   } catch (error) {
     // An audio codec MP4 cannot hold, say: the source path still works.
     if (req.signal?.aborted) throw error;
     return null;
-  } finally {
-    done?.();
   }
   const probed = await probeStreamAndPackets(tools, file, req.timeoutMs).catch(() => null);
   if (!probed) return null;
@@ -114,22 +112,6 @@ export async function sourceInput(tools: MediaTools, req: ModeCutRequest, info: 
   const range = { fromSec: req.start, toSec: req.start + req.duration + 2, originSec: info.originSec };
   return { input: req.input, info, start: req.start, packets: await readVideoPackets(tools, req.input, range, req.timeoutMs),
     audio: info.hasAudio ? { input: req.input, seek: ["-ss", req.start.toFixed(6)] } : null, files: [] };
-}
-
-/**
- * Where in the file the excerpt's reads begin and end, from the camera's
- * shared packet read (smartMode.prepareCamera reads around START and around
- * the excerpt's end): the keyframe before START and the last packet read
- * around the end. Audio is interleaved beside the video within a chunk or
- * so; ffmpeg reads whatever it needs anyway, this only says what to fetch
- * ahead. Null when the read did not reach both.
- */
-export function excerptBytes(packets: readonly VideoPacket[], start: number, endSec: number, fps: number): { from: number; to: number } | null {
-  const key = keyframeAtOrBefore(packets, start, fps);
-  const around = packets.filter((p) => p.pos !== undefined && Math.abs(p.pts - endSec) <= 2 / fps).map((p) => p.pos as number);
-  if (key?.pos === undefined || around.length === 0) return null;
-  const to = Math.max(...around);
-  return to > key.pos ? { from: key.pos, to } : null;
 }
 
 /** MP4's movie timescale that states both tracks' offsets exactly; null when there is none small enough. */
