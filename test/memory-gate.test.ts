@@ -34,34 +34,6 @@ describe("the memory gate", () => {
     expect([gate.fit(300, 4), gate.fit(100, 4), gate.fit(100, 2), gate.fit(5000, 4)]).toEqual([1, 4, 2, 1]);
   });
 
-  it("counts what an open camera's cache may still grow by as the process's own, until it is released", async () => {
-    const gate = createMemoryGate(1000, () => 200);
-    let cacheRoom = 300;
-    const release = gate.reserve(() => cacheRoom);
-    // 200 own + 300 room: one 300-byte clip fits beside it, a second does not.
-    expect(gate.fit(300, 4)).toBe(1);
-    let running = 0;
-    let most = 0;
-    const clip = () => gate.run(300, async () => {
-      most = Math.max(most, ++running);
-      await sleep(20);
-      running--;
-    });
-    await Promise.all([clip(), clip(), clip()]);
-    expect(most).toBe(1);
-    // The cache filled: its bytes are now in the RSS the gate reads, no longer room.
-    cacheRoom = 0;
-    expect(gate.fit(300, 4)).toBe(2);
-    cacheRoom = 300;
-    // A clip waiting on the room starts when the camera is released.
-    most = 0;
-    const both = Promise.all([clip(), clip()]);
-    release();
-    await both;
-    expect(most).toBe(2);
-    expect(gate.fit(300, 4)).toBe(2);
-  });
-
   it("frees a failed clip's share", async () => {
     const gate = createMemoryGate(1000, () => 0);
     await expect(gate.run(900, () => Promise.reject(new Error("ffmpeg failed")))).rejects.toThrow("ffmpeg failed");

@@ -107,7 +107,6 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
   } catch (error) {
     return failAll("unreadable", `camera video ${source} could not be read: ${errorMessage(error)}`);
   }
-  let unreserve = (): void => {};
   try {
     let media: MediaInfo;
     let stream: VideoStreamInfo | undefined;
@@ -139,9 +138,6 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     const shared = stream ? await probing(() => mode.prepareCamera(tools, input, stream, spans, timeoutMs)).catch(() => ({})) : {};
     const reads: CameraReads = { stream, ...shared, ...(opened.expectRead ? { expectRead: opened.expectRead } : {}) };
     const memoryBytes = clipMemoryBytes(mode.memory, media);
-    // The camera's range cache fills as its clips read: that room is counted before a clip is admitted beside it.
-    const stats = opened.stats;
-    if (clipMemory && stats) unreserve = clipMemory.reserve(() => stats().budgetBytes - stats().cachedBytes);
     let startedClips = 0;
     const started = (): void => {
       if (++startedClips === pending.length) allStarted();
@@ -150,7 +146,6 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
-    unreserve();
     await opened.release();
   }
   return { camera: cameraRecord, clips: results };

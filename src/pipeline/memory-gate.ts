@@ -1,8 +1,8 @@
 /**
  * Admits clips by memory, beside the clip pool's count: a clip starts once
- * this process's own memory (its RSS now: the Node heap, the range caches,
- * plus what the open range caches may still grow by) plus the estimates of
- * the clips already running plus its own fit in the budget. One clip always runs, however large, so a small budget slows a run
+ * this process's own memory (its RSS now: the Node heap, the range caches)
+ * plus the estimates of the clips already running plus its own fit in the
+ * budget. One clip always runs, however large, so a small budget slows a run
  * down and never stops it. Waiting clips start in arrival order. Shared by
  * every game of a process, like the clip pool.
  */
@@ -11,14 +11,6 @@ export interface MemoryGate {
   /** How many clips of `bytes` each fit beside this process now: at least 1, at most `most`. */
   fit(bytes: number, most: number): number;
   run<T>(bytes: number, task: () => Promise<T>): Promise<T>;
-  /**
-   * Counts `room()` as this process's own until the returned function is
-   * called: memory it will take without asking, such as an open camera's
-   * range cache filling up to its budget. RSS alone missed it: two exact
-   * clips admitted while the caches were empty ran the 4 h benchmark to
-   * 532 MB against a 500 MB budget once the caches filled (issue 13).
-   */
-  reserve(room: () => number): () => void;
 }
 
 export function createMemoryGate(budgetBytes: number, ownBytes: () => number = () => process.memoryUsage().rss): MemoryGate {
@@ -26,13 +18,7 @@ export function createMemoryGate(budgetBytes: number, ownBytes: () => number = (
   let held = 0;
   let running = 0;
   const waiting: Array<{ bytes: number; start: () => void }> = [];
-  const reserved = new Set<() => number>();
-  const own = (): number => {
-    let bytes = ownBytes();
-    for (const room of reserved) bytes += Math.max(0, room());
-    return bytes;
-  };
-  const fits = (bytes: number): boolean => running === 0 || own() + held + bytes <= budgetBytes;
+  const fits = (bytes: number): boolean => running === 0 || ownBytes() + held + bytes <= budgetBytes;
   const admit = (bytes: number): void => {
     held += bytes;
     running += 1;
@@ -47,16 +33,7 @@ export function createMemoryGate(budgetBytes: number, ownBytes: () => number = (
 
   return {
     budgetBytes,
-    fit: (bytes, most) => Math.max(1, Math.min(most, Math.floor((budgetBytes - own()) / Math.max(1, bytes)))),
-    reserve(room) {
-      // A fresh function each time: the same callback reserved twice counts twice.
-      const entry = (): number => room();
-      reserved.add(entry);
-      return () => {
-        reserved.delete(entry);
-        startWaiting();
-      };
-    },
+    fit: (bytes, most) => Math.max(1, Math.min(most, Math.floor((budgetBytes - ownBytes()) / Math.max(1, bytes)))),
     async run<T>(bytes: number, task: () => Promise<T>): Promise<T> {
       if (waiting.length === 0 && fits(bytes)) admit(bytes);
       else await new Promise<void>((start) => waiting.push({ bytes, start }));
