@@ -4,14 +4,6 @@ import type { CameraReads, ClipSpan } from "./modes/mode.js";
 import type { VideoStreamInfo } from "./ffprobe-json.js";
 
 /**
- * How far past END a clip's one read of the camera is announced: a cut that
- * stops at END still reads the few packets B-frame reordering puts after it
- * in decode order. Past the announced span the range reader falls back to its
- * ordinary read-ahead, so a short guess costs speed, never bytes.
- */
-export const READ_PAST_END_SEC = 0.25;
-
-/**
  * Where in the file a read of [start, endSec] begins and ends, from packets
  * read around both (the camera's shared packet read): the keyframe at or
  * before `start` and the last packet around `endSec`. Audio is interleaved
@@ -30,7 +22,7 @@ export function readSpanBytes(packets: readonly VideoPacket[], start: number, en
 /**
  * One read per camera of the packets around every clip's START and its end
  * (`pastEndSec` after END), so each clip can announce its bytes: the
- * prepareCamera of the modes whose cut is one ffmpeg reading the camera.
+ * prepareCamera of smart, whose excerpt is one ffmpeg reading the camera.
  */
 export async function readPacketsAroundClips(tools: MediaTools, input: string, stream: VideoStreamInfo,
   clips: readonly ClipSpan[], pastEndSec: number, timeoutMs: number): Promise<CameraReads> {
@@ -41,8 +33,7 @@ export async function readPacketsAroundClips(tools: MediaTools, input: string, s
  * Runs `read` (one process reading [start, endSec] of the camera in order)
  * with those bytes announced to the range reader, which then fetches up to
  * 8 blocks ahead inside them at once instead of one block per round trip
- * (ServedObject.expectRead; issue 13: one exact clip at a time under the
- * memory bound stalled ~40 ms a block on a bucket's latency). Without a
+ * (ServedObject.expectRead). Without a
  * ranged source or the shared packets it just runs `read`.
  */
 export async function withAnnouncedReads<T>(reads: Pick<CameraReads, "packets" | "expectRead">, start: number, endSec: number, fps: number,

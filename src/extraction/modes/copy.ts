@@ -3,8 +3,7 @@ import { dirname } from "node:path";
 import { MediaError, ValidationError } from "../../domain/errors.js";
 import { type CutRequest, validateCutRequest } from "../cut.js";
 import { mediaInputOptions } from "../input-options.js";
-import { READ_PAST_END_SEC, readPacketsAroundClips, withAnnouncedReads } from "../announced-reads.js";
-import { keyframeBeforeStart, probeVideoStream } from "../keyframes.js";
+import { keyframeBeforeStart, probeVideoStream, readPacketsAtStarts } from "../keyframes.js";
 import type { VideoStreamInfo } from "../ffprobe-json.js";
 import { clipTimelineOffsets } from "../clip-timeline.js";
 import { FFMPEG_QUIET, ONE_THREAD, causeText, runMediaTool } from "../run.js";
@@ -28,9 +27,10 @@ export const copyMode: CutModeStrategy = {
       ? "copy mode cannot scale or drop frames (--max-height/--max-fps): it does not re-encode; use exact or smart"
       : null,
   needsStream: () => true,
-  // One ffprobe finds the keyframe before every clip's START, instead of one process (and index parse) per
-  // clip, and where each clip's bytes end, so its reads are fetched ahead (announced-reads.ts).
-  prepareCamera: (tools, input, stream, clips, timeoutMs) => readPacketsAroundClips(tools, input, stream, clips, READ_PAST_END_SEC, timeoutMs),
+  // One ffprobe finds the keyframe before every clip's START, instead of one process (and index parse) per clip.
+  prepareCamera: async (tools, input, stream, clips, timeoutMs) => ({
+    packets: await readPacketsAtStarts(tools, input, stream, clips.map((c) => c.start), timeoutMs),
+  }),
   reuses: ["copy"],
   cut: async (tools, req) => {
     // Also here, not only at the settings' edge: a library caller's options reach this too.
@@ -77,8 +77,7 @@ export async function cutCopyClip(tools: MediaTools, req: CutRequest, known: Cam
 
   await mkdir(dirname(req.output), { recursive: true });
   try {
-    await withAnnouncedReads(known, req.start, req.start + req.duration + READ_PAST_END_SEC, info.fps,
-      () => runMediaTool(tools.ffmpeg, copyCutArgs(req), { timeoutMs: req.timeoutMs, signal: req.signal }));
+    await runMediaTool(tools.ffmpeg, copyCutArgs(req), { timeoutMs: req.timeoutMs, signal: req.signal });
   } catch (error) {
     await rm(req.output, { force: true }).catch(() => undefined);
     const cause = causeText(error);

@@ -1,9 +1,8 @@
-import { READ_PAST_END_SEC, readPacketsAroundClips, withAnnouncedReads } from "../announced-reads.js";
 import { cutExactClip } from "../cut.js";
 import type { VideoStreamInfo } from "../ffprobe-json.js";
 import { probeVideoStream } from "../keyframes.js";
 import type { MediaTools } from "../tools.js";
-import { verifyDuration, type CutClipResult, type CutModeStrategy, type ModeCutRequest, type ScaleOptions } from "./mode.js";
+import { NOTHING_TO_PREPARE, verifyDuration, type CutClipResult, type CutModeStrategy, type ModeCutRequest, type ScaleOptions } from "./mode.js";
 
 const scales = (o: ScaleOptions): boolean => o.maxHeight !== undefined || o.maxFps !== undefined;
 
@@ -18,20 +17,13 @@ export const exactMode: CutModeStrategy = {
   concurrency: (cores) => Math.max(1, Math.floor(cores)),
   memory: { encodes: true, sourceInputs: 1 },
   refuses: () => null,
-  // Its filters need the codec details, and its reads the camera's packets (below).
-  needsStream: () => true,
-  // Where each clip's bytes are, so its one ffmpeg's reads are fetched ahead (announced-reads.ts).
-  prepareCamera: (tools, input, stream, clips, timeoutMs) => readPacketsAroundClips(tools, input, stream, clips, READ_PAST_END_SEC, timeoutMs),
+  // The probe's codec details are needed only to decide the scale/fps filters.
+  needsStream: scales,
+  prepareCamera: NOTHING_TO_PREPARE,
   reuses: ["exact"],
-  cut: (tools, req) => cutExactFromCamera(tools, req),
+  cut: (tools, req) => cutExactScaled(tools, req),
   verify: (tools, made, expected) => verifyDuration(tools, made, expected),
 };
-
-/** The exact cut from the camera itself, its reads announced (smart's fallback after a failed check too). */
-export function cutExactFromCamera(tools: MediaTools, req: ModeCutRequest, fallbackReason?: string): Promise<CutClipResult> {
-  const end = req.start + req.duration + READ_PAST_END_SEC;
-  return withAnnouncedReads(req, req.start, end, req.stream?.fps ?? 25, () => cutExactScaled(tools, req, fallbackReason));
-}
 
 /** The exact cut, with scale/fps filters when maxHeight/maxFps ask for them; `fallbackReason` says why another mode did not cut it. */
 export async function cutExactScaled(tools: MediaTools, req: ModeCutRequest, fallbackReason?: string): Promise<CutClipResult> {

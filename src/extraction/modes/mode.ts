@@ -104,3 +104,6 @@ export interface CutModeStrategy {
 export function verifyDuration(tools: MediaTools, made: CutClipResult, expected: ClipExpectation, endSlackSec = 0): Promise<ClipCheck> {
   return verifyClip(tools, expected.file, { duration: expected.duration + made.offset, toleranceSec: expected.toleranceSec + endSlackSec });
 }
+
+/** For modes that read nothing per camera beyond the probe. */
+export const NOTHING_TO_PREPARE = async (): Promise<CameraReads> => ({});

@@ -7,7 +7,7 @@ import { type CutInput, prepareExcerpts, sourceInput, withExcerpt } from "../exc
 import { causeText, runMediaTool } from "../run.js";
 import { type SmartClipExpectation, checkSmartClip, smartReferences } from "../smart-check.js";
 import type { MediaTools } from "../tools.js";
-import { cutExactFromCamera, cutExactScaled } from "./exact.js";
+import { cutExactScaled } from "./exact.js";
 import { verifyDuration, type CutClipResult, type CutModeStrategy, type ModeCutRequest } from "./mode.js";
 
 /**
@@ -82,6 +82,6 @@ async function splice(tools: MediaTools, req: ModeCutRequest, from: CutInput, wo
     throw error;
   });
   // From the source: the excerpt may be gone by now.
-  if (!check.ok) return cutExactFromCamera(tools, req, `the spliced clip failed its check: ${check.reason}`);
+  if (!check.ok) return cutExactScaled(tools, req, `the spliced clip failed its check: ${check.reason}`);
   return { mode: smartMode.name, actualStart: req.start, offset: 0, reencodedFrames: plan.headFrames + plan.tailFrames };
 }
