@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeVideoStream, readPacketsAtStarts, readVideoPackets } from "../src/extraction/keyframes.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
-import { readSpanBytes as excerptBytes } from "../src/extraction/announced-reads.js";
+import { readSpanBytes } from "../src/extraction/announced-reads.js";
 import { EXCERPT_PAST_END_SEC, movieTimescale, cutExcerpt } from "../src/extraction/excerpt.js";
 import type { MediaTools } from "../src/extraction/tools.js";
 import { FFMPEG, makeTestVideo, type TestVideoOptions } from "./helpers/media.js";
@@ -76,7 +76,7 @@ describe("a smart cut's excerpt", () => {
     const info = await probeVideoStream(tools, input, 60_000);
     const [start, duration] = [5.13, 3.04];
     const packets = await readPacketsAtStarts(tools, input, info, [start, start + duration + EXCERPT_PAST_END_SEC], 60_000);
-    const bytes = excerptBytes(packets, start, start + duration + EXCERPT_PAST_END_SEC, info.fps);
+    const bytes = readSpanBytes(packets, start, start + duration + EXCERPT_PAST_END_SEC, info.fps);
     if (!bytes) throw new Error("no byte span");
     const excerpt = await cutExcerpt(tools, { input, start, duration, output: join(dir, "unused.mp4"), timeoutMs: 60_000 }, info, join(dir, "span.mp4"));
     if (!excerpt) throw new Error("no excerpt");
@@ -85,7 +85,7 @@ describe("a smart cut's excerpt", () => {
     expect(bytes.to - bytes.from).toBeGreaterThan(size * 0.6);
     expect(bytes.to - bytes.from).toBeLessThan(size * 1.2);
     // Without the read around its end there is no span to announce.
-    expect(excerptBytes(packets.filter((p) => p.pts < start + 1), start, start + duration + EXCERPT_PAST_END_SEC, info.fps)).toBeNull();
+    expect(readSpanBytes(packets.filter((p) => p.pts < start + 1), start, start + duration + EXCERPT_PAST_END_SEC, info.fps)).toBeNull();
   }, 60_000);
 
   it("is not made when MP4 cannot keep the source's times exactly", () => {

@@ -1,7 +1,5 @@
-import { keyframeAtOrBefore, readPacketsAtStarts, type VideoPacket } from "./keyframes.js";
-import type { MediaTools } from "./tools.js";
-import type { CameraReads, ClipSpan } from "./modes/mode.js";
-import type { VideoStreamInfo } from "./ffprobe-json.js";
+import { keyframeAtOrBefore, type VideoPacket } from "./keyframes.js";
+import type { CameraReads } from "./modes/mode.js";
 
 /**
  * Where in the file a read of [start, endSec] begins and ends, from packets
@@ -20,21 +18,12 @@ export function readSpanBytes(packets: readonly VideoPacket[], start: number, en
 }
 
 /**
- * One read per camera of the packets around every clip's START and its end
- * (`pastEndSec` after END), so each clip can announce its bytes: the
- * prepareCamera of smart, whose excerpt is one ffmpeg reading the camera.
- */
-export async function readPacketsAroundClips(tools: MediaTools, input: string, stream: VideoStreamInfo,
-  clips: readonly ClipSpan[], pastEndSec: number, timeoutMs: number): Promise<CameraReads> {
-  return { packets: await readPacketsAtStarts(tools, input, stream, clips.flatMap((c) => [c.start, c.end + pastEndSec]), timeoutMs) };
-}
-
-/**
  * Runs `read` (one process reading [start, endSec] of the camera in order)
  * with those bytes announced to the range reader, which then fetches up to
  * 8 blocks ahead inside them at once instead of one block per round trip
- * (ServedObject.expectRead). Without a
- * ranged source or the shared packets it just runs `read`.
+ * (ServedObject.expectRead). Without a ranged source or the shared packets
+ * it just runs `read`. Smart's excerpt only: exact and copy announcing
+ * theirs read more bytes at 4 h (docs/range-reads.md).
  */
 export async function withAnnouncedReads<T>(reads: Pick<CameraReads, "packets" | "expectRead">, start: number, endSec: number, fps: number,
   read: () => Promise<T>): Promise<T> {

@@ -3,8 +3,8 @@ import { basename, dirname, join } from "node:path";
 import type { AudioSource } from "./cut-smart.js";
 import type { VideoStreamInfo } from "./ffprobe-json.js";
 import { mediaInputOptions } from "./input-options.js";
-import { readPacketsAroundClips, withAnnouncedReads } from "./announced-reads.js";
-import { keyframeAtOrBefore, keyframeBeforeStart, probeStreamAndPackets, readVideoPackets, type VideoPacket } from "./keyframes.js";
+import { withAnnouncedReads } from "./announced-reads.js";
+import { keyframeAtOrBefore, keyframeBeforeStart, probeStreamAndPackets, readPacketsAtStarts, readVideoPackets, type VideoPacket } from "./keyframes.js";
 import { FFMPEG_QUIET, runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 import type { CameraReads, ClipSpan, ModeCutRequest } from "./modes/mode.js";
@@ -52,9 +52,9 @@ export async function withExcerpt<T>(tools: MediaTools, req: ModeCutRequest, inf
  * first keyframe is checked against it) and where each excerpt ends in the
  * file (its reads are fetched ahead): smart's prepareCamera.
  */
-export function prepareExcerpts(tools: MediaTools, input: string, stream: VideoStreamInfo,
+export async function prepareExcerpts(tools: MediaTools, input: string, stream: VideoStreamInfo,
   clips: readonly ClipSpan[], timeoutMs: number): Promise<CameraReads> {
-  return readPacketsAroundClips(tools, input, stream, clips, EXCERPT_PAST_END_SEC, timeoutMs);
+  return { packets: await readPacketsAtStarts(tools, input, stream, clips.flatMap((c) => [c.start, c.end + EXCERPT_PAST_END_SEC]), timeoutMs) };
 }
 
 /**

@@ -60,8 +60,7 @@ function round(value: number): number {
  * Cuts every clip of one camera from its source video, opened once. Problems
  * of the camera fail its clips; problems of a clip fail that clip. Nothing
  * here throws for bad media: every outcome is a record.
- */
-/**
+ *
  * `allStarted` is called once every clip of the camera has started its cut
  * (the camera is in its tail: the next camera may open), or at the latest
  * when this returns.
