@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeVideoStream, readPacketsAtStarts, readVideoPackets } from "../src/extraction/keyframes.js";
+import { keyframeAtOrBefore, keyframeBeforeStart, probeVideoStream, readPacketsAtStarts, readVideoPackets } from "../src/extraction/keyframes.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import { readSpanBytes } from "../src/extraction/announced-reads.js";
 import { EXCERPT_PAST_END_SEC, movieTimescale, cutExcerpt } from "../src/extraction/excerpt.js";
@@ -87,6 +87,24 @@ describe("a smart cut's excerpt", () => {
     // Without the read around its end there is no span to announce.
     expect(readSpanBytes(packets.filter((p) => p.pts < start + 1), start, start + duration + EXCERPT_PAST_END_SEC, info.fps)).toBeNull();
   }, 60_000);
+
+  it("finds the keyframe before every START in the camera's one shared read, whatever frame of a B-frame GOP START is", async () => {
+    const input = join(dir, "src0.mp4");
+    const info = await probeVideoStream(tools, input, 60_000);
+    expect(info.reorderDepth).toBeGreaterThan(0);
+    // A START on each frame position of the B-frame pattern, each in a GOP
+    // of its own (neighbouring STARTs' reads would cover each other).
+    const starts = Array.from({ length: 6 }, (_, i) => 2 * (i + 1) + 0.28 + i / info.fps);
+    const shared = await readPacketsAtStarts(tools, input, info, starts, 60_000);
+    // An ffprobe that cannot run: finding a keyframe must not need a read of its own.
+    const noProbe: MediaTools = { ...tools, ffprobe: join(dir, "no-such-ffprobe") };
+    for (const start of starts) {
+      const own = await readVideoPackets(tools, input, { fromSec: start, toSec: start + 1, originSec: info.originSec }, 60_000);
+      const expected = keyframeAtOrBefore(own, start, info.fps);
+      const found = await keyframeBeforeStart(noProbe, input, start, info, shared, 60_000);
+      expect(found?.pts, `START ${start.toFixed(3)} s`).toBe(expected?.pts);
+    }
+  }, 120_000);
 
   it("is not made when MP4 cannot keep the source's times exactly", () => {
     const base = { hasAudio: true, timescales: { video: 15_360, audio: 48_000 } };

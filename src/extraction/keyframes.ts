@@ -97,14 +97,20 @@ function videoPackets(raw: readonly FfprobePacket[], originSec: number): VideoPa
   });
 }
 
-/** The last keyframe at or before `sec` (half a frame of slack for rounding), or null. */
 /**
  * One read per camera of the packets around every clip's START: one ffprobe
  * and one index parse instead of one per clip (copy and smart prepareCamera).
+ * Each interval runs reorderDepth + 2 frames past START: ffprobe stops an
+ * interval at the first packet in decode order shown at or past its end, and
+ * with B-frames the reference frame after START comes before START's own
+ * packet. With 2 frames a START on the first B-frame after a reference was
+ * never read (a third of starts at 4 h 1080p, has_b_frames=2), and each such
+ * clip then read its keyframe itself: one more ffprobe of the whole index.
  */
-export function readPacketsAtStarts(tools: MediaTools, input: string, stream: Pick<VideoStreamInfo, "fps" | "originSec">,
+export function readPacketsAtStarts(tools: MediaTools, input: string, stream: Pick<VideoStreamInfo, "fps" | "originSec" | "reorderDepth">,
   starts: readonly number[], timeoutMs: number): Promise<VideoPacket[]> {
-  const ranges = starts.map((start) => ({ fromSec: start, toSec: start + 2 / stream.fps }));
+  const frames = stream.reorderDepth + 2;
+  const ranges = starts.map((start) => ({ fromSec: start, toSec: start + frames / stream.fps }));
   return readVideoPacketsIn(tools, input, ranges, stream.originSec, timeoutMs);
 }
 
@@ -121,6 +127,7 @@ export async function keyframeBeforeStart(tools: MediaTools, input: string, star
   return keyframeAtOrBefore(packets, start, stream.fps);
 }
 
+/** The last keyframe at or before `sec` (half a frame of slack for rounding), or null. */
 export function keyframeAtOrBefore(packets: readonly VideoPacket[], sec: number, fps: number): VideoPacket | null {
   const limit = sec + 0.5 / fps;
   let best: VideoPacket | null = null;
