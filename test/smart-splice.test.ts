@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cutClip } from "../src/extraction/modes/registry.js";
+import { smartMode } from "../src/extraction/modes/smart.js";
+import { probeMedia } from "../src/extraction/probe.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import { SAME_FRAME_DB } from "../src/extraction/smart-check.js";
 import type { MediaTools } from "../src/extraction/tools.js";
@@ -112,6 +114,19 @@ describe("smart mode re-encodes a tail when END falls mid-GOP on a B-frame sourc
     const want = expected("pyramid", 2.3, 11.4);
     expect(clip).toMatchObject({ mode: "smart", reencodedFrames: want.head });
     await expectSameFrame(clip.output, 0, path("pyramid"), want.first);
+  });
+
+  it("checks a spliced clip's length from its seam check's own ffprobe: no second probe, the same headers, a wrong length still fails", async () => {
+    const clip = await cut("pyramid", "smart", 1, 4.3);
+    expect(clip.mode).toBe("smart");
+    expect(clip.probed).toEqual(await probeMedia(tools, clip.output, 60_000, { checkTruncation: false }));
+    // An ffprobe that cannot start: the check must not need one.
+    const noProbe: MediaTools = { ...tools, ffprobe: join(dir, "no-such-ffprobe") };
+    const expectation = { file: clip.output, duration: 4.3, toleranceSec: 0.2, fps: 25 };
+    expect(await smartMode.verify(noProbe, clip, expectation)).toMatchObject({ ok: true, info: clip.probed });
+    expect(await smartMode.verify(noProbe, clip, { ...expectation, duration: 5 })).toMatchObject({ ok: false, reason: expect.stringMatching(/4\.3\d* s long .*expected 5\.000 s/) });
+    // Without the check's headers (an exact fallback's result, say) it probes for itself.
+    expect(await smartMode.verify(noProbe, { ...clip, probed: undefined }, expectation)).toMatchObject({ ok: false, reason: expect.stringMatching(/no-such-ffprobe/) });
   });
 
   it("re-encodes the whole clip when the reordering is in the clip's only GOP, and says why", async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ONE_THREAD, causeText, runMediaTool } from "./run.js";
-import type { FfprobeStream } from "./ffprobe-json.js";
+import type { FfprobeStream, MediaInfo } from "./ffprobe-json.js";
 import { type ClipLayout, layoutProblem, readClipLayout, type SeamWindows, seamWindows } from "./smart-seams.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
@@ -29,7 +29,11 @@ export interface SmartClipExpectation {
 }
 
 export type SmartClipCheck =
-  | { ok: true; frames: number; firstFramePsnr: number; joinFramePsnr: number | null; tailJoinPsnr: number | null }
+  | {
+    ok: true; frames: number; firstFramePsnr: number; joinFramePsnr: number | null; tailJoinPsnr: number | null;
+    /** The clip's headers as probeMedia reads them, from the check's own ffprobe. */
+    media: MediaInfo | null;
+  }
   | { ok: false; reason: string };
 
 // Same threshold as the exact-cut tests: the right frame re-encoded scores ~48
@@ -98,7 +102,8 @@ export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation)
     dbs.set(c.n, db);
   }
   const dbAt = (join: { frame: number } | undefined): number | null => (join ? (dbs.get(join.frame) ?? null) : null);
-  return { ok: true, frames: layout.video.length, firstFramePsnr: dbs.get(0) ?? NaN, joinFramePsnr: dbAt(e.join), tailJoinPsnr: dbAt(e.tailJoin) };
+  return { ok: true, frames: layout.video.length, firstFramePsnr: dbs.get(0) ?? NaN, joinFramePsnr: dbAt(e.join), tailJoinPsnr: dbAt(e.tailJoin),
+    media: "problem" in layout.media ? null : layout.media };
 }
 
 /**

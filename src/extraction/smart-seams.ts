@@ -1,4 +1,4 @@
-import type { FfprobeJson, FfprobeStream } from "./ffprobe-json.js";
+import { type FfprobeJson, type FfprobeStream, type MediaInfo, parseMediaInfo } from "./ffprobe-json.js";
 import { runMediaTool } from "./run.js";
 import type { MediaTools } from "./tools.js";
 
@@ -9,16 +9,22 @@ export interface ClipLayout {
   startSec: number;
   /** Video packets in file (decode) order. */
   video: Array<{ pts: number; dts: number; key: boolean }>;
+  /** The clip as probeMedia reads it (the cut's duration check needs no ffprobe of its own), or why it cannot be. */
+  media: MediaInfo | { problem: string };
 }
 
-/** One ffprobe of the clip's index: headers and packet times, read from the file without decoding a frame. */
+/**
+ * One ffprobe of the clip's index: headers and packet times, read from the
+ * file without decoding a frame. Whole headers, as probeMedia reads them: the
+ * clip's duration check reuses them rather than start one more ffprobe.
+ */
 export async function readClipLayout(tools: MediaTools, clip: string, run: { timeoutMs: number; signal?: AbortSignal }): Promise<ClipLayout> {
-  const args = ["-v", "error", "-print_format", "json", "-show_entries",
-    "format=start_time:stream=codec_type,start_time,duration,sample_rate,width,height:packet=codec_type,pts_time,dts_time,flags", clip];
+  const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+    "-show_entries", "packet=codec_type,pts_time,dts_time,flags", clip];
   const json = JSON.parse((await runMediaTool(tools.ffprobe, args, run)).stdout) as FfprobeJson;
   const video = (json.packets ?? []).filter((p) => p.codec_type === "video")
     .map((p) => ({ pts: Number(p.pts_time), dts: Number(p.dts_time ?? p.pts_time), key: (p.flags ?? "").includes("K") }));
-  return { streams: json.streams ?? [], startSec: Number(json.format?.start_time ?? 0) || 0, video };
+  return { streams: json.streams ?? [], startSec: Number(json.format?.start_time ?? 0) || 0, video, media: parseMediaInfo(json) };
 }
 
 /**

@@ -26,8 +26,10 @@ export type ClipCheck =
 /**
  * Checks that a clip on disk is a playable video of the expected length.
  * Never throws for a bad clip: the reason is data for the manifest.
+ * `probed`: the clip's headers as probeMedia would read them, when the cut's
+ * own check already ran ffprobe on the finished file (smart's seam check).
  */
-export async function verifyClip(tools: MediaTools, path: string, expected: ClipExpectation): Promise<ClipCheck> {
+export async function verifyClip(tools: MediaTools, path: string, expected: ClipExpectation, probed?: MediaInfo): Promise<ClipCheck> {
   const bytes = await stat(path).then((s) => (s.isFile() ? s.size : null), () => null);
   if (bytes === null) return { ok: false, reason: `clip ${path} does not exist` };
   if (bytes === 0) return { ok: false, reason: `clip ${path} is empty (0 bytes)` };
@@ -37,7 +39,7 @@ export async function verifyClip(tools: MediaTools, path: string, expected: Clip
     // Our own ffmpeg wrote it whole (exit 0, index at the front last): the
     // duration check below is what catches a short clip, and an extra ffprobe
     // of the last GOP costs a process start (~0.1 s CPU) per clip.
-    info = await probeMedia(tools, path, undefined, { checkTruncation: false });
+    info = probed ?? (await probeMedia(tools, path, undefined, { checkTruncation: false }));
   } catch (error) {
     return { ok: false, reason: causeText(error) };
   }

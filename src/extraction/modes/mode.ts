@@ -1,5 +1,5 @@
 import type { CutRequest } from "../cut.js";
-import type { VideoStreamInfo } from "../ffprobe-json.js";
+import type { MediaInfo, VideoStreamInfo } from "../ffprobe-json.js";
 import type { VideoPacket } from "../keyframes.js";
 import type { VerifyDepth } from "../smart-check.js";
 import type { MediaTools } from "../tools.js";
@@ -50,6 +50,8 @@ export interface CutClipResult {
   reencodedFrames?: number;
   /** Copy: the play's START and END on the clip file's own timeline (Gemini's videoMetadata offsets). */
   videoOffsets?: { start: number; end: number };
+  /** The finished clip's headers, when the mode's own check already probed it: verify then starts no ffprobe. */
+  probed?: MediaInfo;
 }
 
 /** The clip to check against its play. */
@@ -102,7 +104,7 @@ export interface CutModeStrategy {
 
 /** The check every mode's clip passes: a playable video as long as its play (plus a copy's lead-in and slack). */
 export function verifyDuration(tools: MediaTools, made: CutClipResult, expected: ClipExpectation, endSlackSec = 0): Promise<ClipCheck> {
-  return verifyClip(tools, expected.file, { duration: expected.duration + made.offset, toleranceSec: expected.toleranceSec + endSlackSec });
+  return verifyClip(tools, expected.file, { duration: expected.duration + made.offset, toleranceSec: expected.toleranceSec + endSlackSec }, made.probed);
 }
 
 /** For modes that read nothing per camera beyond the probe. */

@@ -83,5 +83,5 @@ async function splice(tools: MediaTools, req: ModeCutRequest, from: CutInput, wo
   });
   // From the source: the excerpt may be gone by now.
   if (!check.ok) return cutExactScaled(tools, req, `the spliced clip failed its check: ${check.reason}`);
-  return { mode: smartMode.name, actualStart: req.start, offset: 0, reencodedFrames: plan.headFrames + plan.tailFrames };
+  return { mode: smartMode.name, actualStart: req.start, offset: 0, reencodedFrames: plan.headFrames + plan.tailFrames, ...(check.media && { probed: check.media }) };
 }
