@@ -24,6 +24,7 @@ export const DEFAULT_MEMORY_MB = 500;
  * cut, which overlaps the next clip's ffmpeg.
  */
 const PROCESS_BYTES = 120 * MB;
+const PROBE_PROCESS_BYTES = 64 * MB;
 const INDEX_BYTES_PER_SAMPLE = 32;
 const ENCODER_BYTES_PER_PIXEL = 18;
 // AAC at 48 kHz: one sample (packet) per 1024 audio samples.
@@ -47,13 +48,16 @@ export function clipMemoryBytes(shape: ClipMemoryShape, media: MediaSize): numbe
 }
 
 /**
- * Memory of an ffprobe/ffmpeg reading a camera before its duration is known
- * (its probe, the shared keyframe read): by the size of its mp4 index.
+ * Memory of an ffprobe reading a camera before its duration is known (its
+ * probe, the shared keyframe read): by the size of its mp4 index.
  * Measured: ffprobe of a 2-min 1080p camera 60 MB, of the 4 h one (moov
- * 19.2 MB) 111 MB, so ~2.7 bytes per moov byte; rounded up to 3.
+ * 19.2 MB) 111 MB locally and at most 115.5 MB over ranged reads (200-clip
+ * run), so ~2.7 bytes per moov byte, rounded up to 3, on a 64 MB process:
+ * 122 MB at 4 h. Not PROCESS_BYTES: no clip's ffprobe follows it, and with
+ * 120 MB the camera's read (178 MB) fit beside no running clip.
  */
 export async function probeMemoryBytes(opened: OpenedVideo): Promise<number> {
-  return PROCESS_BYTES + 3 * (await indexBytes(opened));
+  return PROBE_PROCESS_BYTES + 3 * (await indexBytes(opened));
 }
 
 // The range cache found the moov already; a file is walked here (a few reads of box headers).

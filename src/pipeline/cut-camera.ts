@@ -11,6 +11,7 @@ import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
 import { clipMemoryBytes, probeMemoryBytes } from "./clip-memory.js";
+import { prepareCameraReads } from "./prepare-camera.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
 
 // A play may end this far past the probed duration and still be whole: the
@@ -133,8 +134,9 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     opened = await opened.forCoverage(coverageOf(pending.map((clip) => clip.play), media.duration));
     const input = opened.input;
     const spans = pending.map((clip) => ({ start: clip.play.start, end: clip.play.end }));
-    // A failure here costs only speed: each clip then reads for itself.
-    const shared = stream ? await probing(() => mode.prepareCamera(tools, input, stream, spans, timeoutMs)).catch(() => ({})) : {};
+    // Over the bucket the read waits on round trips, so it is split across as many ffprobes as memory lets run.
+    const lanes = opened.fetch !== "range" ? 1 : clipMemory ? clipMemory.fit(probeBytes, pipeline.limits.clipPool.size) : pipeline.limits.clipPool.size;
+    const shared = stream ? await prepareCameraReads(mode, tools, input, stream, spans, { lanes, probing, timeoutMs }) : {};
     const reads: CameraReads = { stream, ...shared, ...(opened.expectRead ? { expectRead: opened.expectRead } : {}) };
     const memoryBytes = clipMemoryBytes(mode.memory, media);
     let startedClips = 0;
