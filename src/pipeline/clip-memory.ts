@@ -24,6 +24,10 @@ export const DEFAULT_MEMORY_MB = 500;
  * cut, which overlaps the next clip's ffmpeg.
  */
 const PROCESS_BYTES = 120 * MB;
+// Smart's processes run one after another in its slot, the largest a 1-thread
+// head encode from the excerpt: at most 145.1 MB at 1080p over 200 clips
+// (its exact fallback from the 4 h camera 154.7 MB, 2 clips in 200).
+const EXCERPT_PROCESS_BYTES = 112 * MB;
 const PROBE_PROCESS_BYTES = 64 * MB;
 const INDEX_BYTES_PER_SAMPLE = 32;
 const ENCODER_BYTES_PER_PIXEL = 18;
@@ -33,7 +37,7 @@ const AUDIO_PACKETS_PER_SEC = 48_000 / 1024;
 /**
  * The most memory one clip of this source holds at once, as a sum of RSS
  * over its processes: what the memory gate admits clips by. A 4 h 1080p
- * camera: copy ~155 MB, exact ~192 MB, smart ~157 MB (its excerpt's copy, then encodes from the excerpt).
+ * camera: copy ~155 MB, exact ~192 MB, smart ~149 MB (its excerpt's copy, then encodes from the excerpt).
  */
 /** What the estimate reads of a probe. */
 export type MediaSize = Pick<MediaInfo, "duration" | "audio"> & { video: Pick<VideoStreamInfo, "width" | "height" | "fps"> | null };
@@ -44,7 +48,12 @@ export function clipMemoryBytes(shape: ClipMemoryShape, media: MediaSize): numbe
   const pixels = (media.video?.width ?? 1920) * (media.video?.height ?? 1080);
   const index = Math.max(0, samples) * INDEX_BYTES_PER_SAMPLE * shape.sourceInputs;
   const encoder = shape.encodes ? pixels * ENCODER_BYTES_PER_PIXEL : 0;
-  return Math.round(PROCESS_BYTES + (shape.encodesExcerpt ? Math.max(index, encoder) : index + encoder));
+  return Math.round(shape.encodesExcerpt ? EXCERPT_PROCESS_BYTES + Math.max(index, encoder) : PROCESS_BYTES + index + encoder);
+}
+
+/** What each codec thread past the first adds to a clip: ~36 MB measured for a 1080p libx264 encode. */
+export function threadMemoryBytes(media: MediaSize): number {
+  return (media.video?.width ?? 1920) * (media.video?.height ?? 1080) * ENCODER_BYTES_PER_PIXEL;
 }
 
 /**

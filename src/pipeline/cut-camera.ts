@@ -10,7 +10,8 @@ import { cutModeNamed, cutModeThatMade } from "../extraction/modes/registry.js";
 import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
-import { clipMemoryBytes, probeMemoryBytes } from "./clip-memory.js";
+import { clipMemoryBytes, probeMemoryBytes, threadMemoryBytes } from "./clip-memory.js";
+import { threadsOnceAdmitted } from "./memory-gate.js";
 import { prepareCameraReads } from "./prepare-camera.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
 
@@ -139,11 +140,12 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     const shared = stream ? await prepareCameraReads(mode, tools, input, stream, spans, { lanes, probing, timeoutMs }) : {};
     const reads: CameraReads = { stream, ...shared, ...(opened.expectRead ? { expectRead: opened.expectRead } : {}) };
     const memoryBytes = clipMemoryBytes(mode.memory, media);
+    const threadBytes = threadMemoryBytes(media);
     let startedClips = 0;
     const started = (): void => {
       if (++startedClips === pending.length) allStarted();
     };
-    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes, started }))));
+    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes, threadBytes, started }))));
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
@@ -173,6 +175,8 @@ interface OpenSource {
   reads: CameraReads;
   /** One clip's processes at their peak, estimated (clip-memory.ts). */
   memoryBytes: number;
+  /** What each codec thread past the first adds to that. */
+  threadBytes: number;
   /** Called once per clip when it starts its cut, or when it is done without one. */
   started: () => void;
 }
@@ -195,9 +199,7 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
     // bounds how many cut clips wait in temp for their upload.
     const { tools, tempDir, output } = pipeline.backends;
     const { clipPool, uploadPool, clipTimeoutMs, clipMemory } = pipeline.limits;
-    // When memory lets fewer clips run than the pool would, each gets the idle cores as codec threads.
-    const threads = clipMemory ? Math.max(1, Math.floor(clipPool.size / clipMemory.fit(source.memoryBytes, clipPool.size))) : 1;
-    const cutAndCheck = async () => {
+    const cutAndCheck = async (threads: number) => {
       // A cancelled run publishes nothing: its queued clips stop here, before a temp folder or an ffmpeg.
       source.started();
       run.signal?.throwIfAborted();
@@ -214,8 +216,14 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       const check = await (cutModeThatMade(made.mode) ?? mode).verify(tools, made, expected);
       return { made, check, file };
     };
+    const admitted = () => {
+      // Codec threads only matter to modes that encode (copy's decode check runs one thread).
+      const { threads, release } = clipMemory && mode.memory.encodes
+        ? threadsOnceAdmitted(clipMemory, source.memoryBytes, clipPool.size, source.threadBytes) : { threads: 1, release: () => {} };
+      return clipPool.run(() => cutAndCheck(threads)).finally(release);
+    };
     // Memory first: a clip waiting for room holds no slot another game's smaller clip could use.
-    const cut = await (clipMemory ? clipMemory.run(source.memoryBytes, () => clipPool.run(cutAndCheck)) : clipPool.run(cutAndCheck));
+    const cut = await (clipMemory ? clipMemory.run(source.memoryBytes, admitted) : admitted());
     const modeFields = {
       cutMode: cut.made.mode, offset: round(cut.made.offset), fallbackReason: cut.made.fallbackReason ?? null,
       ...(cut.made.videoOffsets ? { videoOffsets: cut.made.videoOffsets } : {}),
