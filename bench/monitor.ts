@@ -8,10 +8,6 @@ export interface Peaks {
   samples: number;
 }
 
-// tsx keeps an esbuild service process beside the worker to compile
-// TypeScript; it is the harness, not the pipeline, so it is not counted.
-const HARNESS = new Set(["esbuild"]);
-
 /**
  * Samples, every intervalMs, the summed resident memory of `pid` and all its
  * descendants (ffmpeg/ffprobe included) from /proc, and the apparent size of
@@ -40,7 +36,6 @@ export function monitor(pid: number, tempDir: string, intervalMs = 100): { stop(
 
 async function treeRss(root: number): Promise<number> {
   const parents = new Map<number, number[]>();
-  const names = new Map<number, string>();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
@@ -48,7 +43,6 @@ async function treeRss(root: number): Promise<number> {
     if (close < 0) continue;
     const ppid = Number(stat.slice(close + 2).split(" ")[1]);
     const pid = Number(entry);
-    names.set(pid, stat.slice(stat.indexOf("(") + 1, close));
     parents.set(ppid, [...(parents.get(ppid) ?? []), pid]);
   }
   let total = 0;
@@ -56,7 +50,6 @@ async function treeRss(root: number): Promise<number> {
   while (queue.length > 0) {
     const pid = queue.pop() as number;
     queue.push(...(parents.get(pid) ?? []));
-    if (HARNESS.has(names.get(pid) ?? "")) continue;
     const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
     const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
     total += kb ? Number(kb) * 1024 : 0;

@@ -4,7 +4,8 @@
  * and serves the videos (the store's side is not the pipeline's cost).
  * CPU: /proc/self/stat utime+stime (this process) plus cutime+cstime (every
  * child it has waited for — all ffmpeg/ffprobe runs, and their children),
- * taken as a delta around the work so tsx start-up is left out.
+ * taken as a delta around the work so start-up is left out. It runs compiled
+ * (bench/run.ts), as `npm run build` ships the pipeline.
  * Prints one line: RESULT {json}.
  */
 import { spawn } from "node:child_process";
