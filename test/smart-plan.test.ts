@@ -42,6 +42,19 @@ describe("planSmartCut", () => {
     expect(planSmartCut({ ...info, reorderDepth: 0 }, noB, 0.2, 2.55)).toMatchObject({ copiedFrames: 18, tailKeyframeSec: null, tailFrames: 0 });
   });
 
+  it("re-encodes a head of one or two frames on through the next GOP on a B-frame source, where it would have no decode delay", () => {
+    // [0.9, 3.0): frame 9, then keyframes 10 and 20. A 1-frame head would be spliced before 10; it runs on to 20.
+    expect(planSmartCut(info, closedGops(4), 0.9, 2.1)).toEqual({
+      kind: "splice", keyframeSec: 2, headFrames: 11, copiedFrames: 10, tailKeyframeSec: null, tailFrames: 0,
+    });
+    expect(planSmartCut(info, closedGops(4), 0.8, 2.2)).toMatchObject({ keyframeSec: 2, headFrames: 12 });
+    // Three frames have the encoder's delay: spliced at the first keyframe, as without B-frames.
+    expect(planSmartCut(info, closedGops(4), 0.7, 2.3)).toMatchObject({ keyframeSec: 1, headFrames: 3 });
+    expect(planSmartCut({ ...info, reorderDepth: 0 }, closedGops(4), 0.9, 2.1)).toMatchObject({ keyframeSec: 1, headFrames: 1 });
+    // No second keyframe in the clip: exact, and why.
+    expect(planSmartCut(info, closedGops(2), 0.9, 0.6)).toEqual({ kind: "exact", reason: expect.stringMatching(/1-frame head before the clip's only keyframe/) });
+  });
+
   it("keeps the two-part splice when END is on a keyframe", () => {
     expect(planSmartCut(info, closedGops(4), 0.2, 1.8)).toMatchObject({ kind: "splice", copiedFrames: 10, tailKeyframeSec: null });
   });

@@ -30,6 +30,11 @@ export const X264_PROFILES: Record<string, string> = {
 };
 const SPLICEABLE_PIX_FMTS = new Set(["yuv420p", "yuvj420p"]);
 
+// libx264 with the head's B-frames (-bf: the source's depth, cut-smart.ts)
+// gives its output a decode delay only from 3 frames on: 1 or 2 frames come
+// out with DTS = PTS (measured, ffmpeg 5.1, -bf 2).
+const DELAYED_HEAD_FRAMES = 3;
+
 const at = (sec: number): string => `${sec.toFixed(3)} s`;
 
 /**
@@ -51,9 +56,21 @@ export function planSmartCut(info: VideoStreamInfo, packets: readonly VideoPacke
   if (clipFrames.length === 0 || lastPts < end - 1.5 / info.fps) {
     return { kind: "exact", reason: "the source ends before the clip does" };
   }
-  const keyIndex = packets.findIndex((p) => p.key && inClip(p));
-  const keyframe = packets[keyIndex];
-  if (!keyframe) return { kind: "exact", reason: "no keyframe between START and END: the whole clip is re-encoded" };
+  let keyIndex = packets.findIndex((p) => p.key && inClip(p));
+  if (keyIndex < 0) return { kind: "exact", reason: "no keyframe between START and END: the whole clip is re-encoded" };
+  if (info.reorderDepth > 0) {
+    const head = clipFrames.filter((p) => p.pts < (packets[keyIndex] as VideoPacket).pts - EPS).length;
+    // A head too short for the encoder's B-frames has no decode delay, and the
+    // copied GOPs have the source's: the copied keyframe's DTS would fall on
+    // the head's and the muxed track come out short by that delay (issue 13).
+    // Such a head is re-encoded on through the next GOP.
+    if (head > 0 && head < DELAYED_HEAD_FRAMES) {
+      const next = packets.findIndex((p, i) => i > keyIndex && p.key && inClip(p));
+      if (next < 0) return { kind: "exact", reason: `a ${head}-frame head before the clip's only keyframe cannot be spliced on a B-frame source` };
+      keyIndex = next;
+    }
+  }
+  const keyframe = packets[keyIndex] as VideoPacket;
 
   const after = packets.slice(keyIndex);
   // Open GOP: a frame decoded after K but shown before it references the GOP before K, which is not copied.
