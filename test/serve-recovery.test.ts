@@ -49,7 +49,7 @@ describe("serve cancels a game its grace cannot wait for", () => {
 
 describe("a game survives its instance dying", () => {
   it("SIGKILL mid-game: batch --via http re-triggers it on another serve, which completes it without re-cutting a landed clip", async () => {
-    const first = await serve("out-kill", ["--stale-after", "3"]);
+    const first = await serve("out-kill", ["--stale-after", "5"]);
     void post(first.url, { game_id: gameId }).catch(() => undefined);
     // Some clips landed and are in the progress record.
     const progressFile = async (): Promise<string> => join(gameDir("out-kill"), "runs", (await statusOf("out-kill")).attempt.run_id, "progress.json");
@@ -62,12 +62,12 @@ describe("a game survives its instance dying", () => {
     const landed = (JSON.parse(await readFile(await progressFile(), "utf8")) as { clips: Array<{ key: string }> }).clips.map((c) => c.key);
     const mtimes = new Map(await Promise.all(landed.map(async (key) => [key, (await stat(join(dir, "out-kill", key))).mtimeMs] as const)));
 
-    const second = await serve("out-kill", ["--stale-after", "3"]);
+    const second = await serve("out-kill", ["--stale-after", "5"]);
     const batch = await run(
       process.execPath,
       [
         "--import", tsxLoader, cliEntry, "batch", "--via", "http", "--function-url", second.url, "--games", gameId,
-        "--out", "out-kill", "--poll-interval", "1", "--stale-after", "3", "--trigger-timeout", "2", "--max-wait", "3", "--json",
+        "--out", "out-kill", "--poll-interval", "1", "--stale-after", "5", "--trigger-timeout", "2", "--max-wait", "3", "--json",
       ],
       { cwd: dir },
     );

@@ -33,12 +33,17 @@ export function createHttpTrigger(options: HttpTriggerOptions): {
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const triggers = new Map<string, number>();
   const lastTrigger = new Map<string, number>();
+  // When the last trigger's POST ended (answered, refused or timed out): a run
+  // it started may take a while to show, and a POST the server held past our
+  // timeout was taken up, so "no run started" is counted from here.
+  const settled = new Map<string, number>();
   const retryAt = new Map<string, number>();
   const failed = new Map<string, string>();
 
   const trigger = async (gameId: string): Promise<void> => {
     triggers.set(gameId, (triggers.get(gameId) ?? 0) + 1);
     lastTrigger.set(gameId, Date.now());
+    settled.delete(gameId);
     retryAt.delete(gameId);
     try {
       const res = await fetch(options.url, { method: "POST", headers, body: JSON.stringify({ game_id: gameId }), signal: AbortSignal.timeout(options.timeoutMs) });
@@ -54,6 +59,8 @@ export function createHttpTrigger(options: HttpTriggerOptions): {
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       options.log(`game ${gameId}: ${timedOut ? `no answer within ${options.timeoutMs / 1000}s (expected: it keeps running)` : `trigger failed: ${errorMessage(error)}`}`, { game_id: gameId, warn: !timedOut });
+    } finally {
+      settled.set(gameId, Date.now());
     }
   };
 
@@ -62,7 +69,8 @@ export function createHttpTrigger(options: HttpTriggerOptions): {
     const since = lastTrigger.get(gameId) ?? now;
     const attempt = report?.attempt;
     if (!attempt || Date.parse(attempt.started_at) < since - options.staleAfterMs) {
-      return now - since > options.staleAfterMs ? "no run started after the trigger" : null;
+      const answered = settled.get(gameId);
+      return answered !== undefined && now - answered > options.staleAfterMs ? "no run started after the trigger" : null;
     }
     if (attempt.state === "cancelled" || attempt.state === "error") return `run ${attempt.run_id} ${attempt.state}: ${attempt.reason ?? "no reason"}`;
     if ((attempt.state === "running" || attempt.state === "publishing") && now - Date.parse(attempt.heartbeat_at) > options.staleAfterMs) {
