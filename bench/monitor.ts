@@ -5,6 +5,8 @@ export interface Peaks {
   /** Highest sum of VmRSS over the process tree at one sample. */
   peakRssBytes: number;
   peakTempBytes: number;
+  /** The processes at the peak RSS sample, largest first: "node 206, ffmpeg 155, …" (MiB). */
+  peakRssParts: string;
   samples: number;
 }
 
@@ -14,12 +16,15 @@ export interface Peaks {
  * everything under tempDir; keeps the peaks.
  */
 export function monitor(pid: number, tempDir: string, intervalMs = 100): { stop(): Promise<Peaks> } {
-  const peaks: Peaks = { peakRssBytes: 0, peakTempBytes: 0, samples: 0 };
+  const peaks: Peaks = { peakRssBytes: 0, peakTempBytes: 0, peakRssParts: "", samples: 0 };
   let running = true;
   const loop = (async () => {
     while (running) {
-      const [rss, temp] = await Promise.all([treeRss(pid), dirBytes(tempDir)]);
-      peaks.peakRssBytes = Math.max(peaks.peakRssBytes, rss);
+      const [{ total: rss, parts }, temp] = await Promise.all([treeRss(pid), dirBytes(tempDir)]);
+      if (rss > peaks.peakRssBytes) {
+        peaks.peakRssBytes = rss;
+        peaks.peakRssParts = parts.sort((a, b) => b.bytes - a.bytes).map((p) => `${p.name} ${(p.bytes / 2 ** 20).toFixed(0)}`).join(", ");
+      }
       peaks.peakTempBytes = Math.max(peaks.peakTempBytes, temp);
       peaks.samples++;
       await new Promise((r) => setTimeout(r, intervalMs));
@@ -34,7 +39,7 @@ export function monitor(pid: number, tempDir: string, intervalMs = 100): { stop(
   };
 }
 
-async function treeRss(root: number): Promise<number> {
+async function treeRss(root: number): Promise<{ total: number; parts: Array<{ name: string; bytes: number }> }> {
   const parents = new Map<number, number[]>();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -46,15 +51,18 @@ async function treeRss(root: number): Promise<number> {
     parents.set(ppid, [...(parents.get(ppid) ?? []), pid]);
   }
   let total = 0;
+  const parts: Array<{ name: string; bytes: number }> = [];
   const queue = [root];
   while (queue.length > 0) {
     const pid = queue.pop() as number;
     queue.push(...(parents.get(pid) ?? []));
     const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
     const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-    total += kb ? Number(kb) * 1024 : 0;
+    if (!kb) continue;
+    total += Number(kb) * 1024;
+    parts.push({ name: /^Name:\s+(\S+)/m.exec(status)?.[1] ?? "?", bytes: Number(kb) * 1024 });
   }
-  return total;
+  return { total, parts };
 }
 
 /** Apparent bytes of all files under dir (files vanish mid-walk: ignored). */

@@ -6,6 +6,8 @@ export interface Measured {
   requests: number;
   peakRssMB: number;
   peakTempMB: number;
+  /** The process tree at the RSS peak, largest first, in MiB. */
+  peakRssParts: string;
   detail: Record<string, unknown>;
 }
 

@@ -59,10 +59,11 @@ async function runWorker(worker: string, name: string, task: WorkerTask, server:
     requests: counts.requests,
     peakRssMB: peaks.peakRssBytes / 2 ** 20,
     peakTempMB: peaks.peakTempBytes / 2 ** 20,
+    peakRssParts: peaks.peakRssParts,
     detail: r.detail,
   };
   log(`${name}: ${m.wallSec.toFixed(1)} s wall, ${m.cpuSec.toFixed(1)} s CPU, ${(m.bytesRead / 1e6).toFixed(1)} MB read in ${m.requests} requests, ` +
-    `${m.peakRssMB.toFixed(0)} MB RSS, ${m.peakTempMB.toFixed(0)} MB temp`);
+    `${m.peakRssMB.toFixed(0)} MB RSS (${m.peakRssParts}), ${m.peakTempMB.toFixed(0)} MB temp`);
   return m;
 }
 
