@@ -26,7 +26,9 @@ import { parseGameId } from "../src/domain/ids.js";
 import { gameLayout } from "../src/domain/layout.js";
 import { planClips } from "../src/pipeline/plan.js";
 import { DEFAULT_MEMORY_MB } from "../src/pipeline/clip-memory.js";
+import { DEFAULT_TEMP_MB } from "../src/pipeline/clip-temp.js";
 import { createMemoryGate } from "../src/pipeline/memory-gate.js";
+import { createTempGate } from "../src/pipeline/temp-gate.js";
 import { createPool } from "../src/pipeline/pool.js";
 import { createFilePlaySource } from "../src/sources/file.js";
 import { createLocalStore } from "../src/stores/local.js";
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
         limits: {
           clipPool: createPool(poolSize), uploadPool: createPool(poolSize), clipTimeoutMs: 300_000,
           clipMemory: createMemoryGate(DEFAULT_MEMORY_MB * 1024 * 1024),
+          clipTemp: createTempGate(DEFAULT_TEMP_MB * 1024 * 1024),
         },
       },
       {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processGame } from "../src/pipeline/process-game.js";
 import { createPool } from "../src/pipeline/pool.js";
+import { createTempGate } from "../src/pipeline/temp-gate.js";
 import { FFMPEG, FFPROBE } from "./helpers/media.js";
 import { createWorkspace, type Workspace } from "./helpers/pipeline.js";
 
@@ -73,5 +74,21 @@ describe("a game's cameras", () => {
     expect(next.start).toBeGreaterThanOrEqual(third.end);
     // ...and not after it was done: the second camera is probed while it is cut.
     expect(next.start).toBeLessThan(last.end);
+  }, 120_000);
+
+  it("cut one clip at a time when the temp budget holds one clip's output, two at once without it", async () => {
+    const tools = { ffmpeg: await wrapper("ffmpeg", FFMPEG), ffprobe: await wrapper("ffprobe", FFPROBE) };
+    const overlaps = async (limits: Parameters<Workspace["pipeline"]>[0]): Promise<number> => {
+      await writeFile(log, "");
+      const pipeline = await ws.pipeline({ ...limits, limits: { clipPool: createPool(2), ...limits?.limits } });
+      const result = await processGame("g1", { ...pipeline, backends: { ...pipeline.backends, tools } }, { reuse: false });
+      expect(result).toMatchObject({ status: "complete", successful_clips: 8 });
+      const cuts = (await processes()).filter((r) => r.kind === "ffmpeg" && r.end > r.start);
+      expect(cuts).toHaveLength(8);
+      return cuts.filter((a, i) => cuts.some((b, j) => j !== i && b.start < a.end && a.start < b.end)).length;
+    };
+    expect(await overlaps({})).toBeGreaterThan(0);
+    // A 1-byte budget: every clip's estimate is over it, so one runs at a time (and all of them run).
+    expect(await overlaps({ limits: { clipTemp: createTempGate(1) } })).toBe(0);
   }, 120_000);
 });

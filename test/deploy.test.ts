@@ -644,6 +644,9 @@ describe("deploy scripts", () => {
     expect(settings.values.memoryMb, "a laptop's 500 MiB would cut one 4 h clip at a time").toBeGreaterThan(500);
     const instanceGi = Number(/MEMORY="\$\{MEMORY:-(\d+)Gi\}"/.exec(readFileSync(deploy("deploy.sh"), "utf8"))?.[1]);
     expect(Number(settings.values.memoryMb)).toBeLessThanOrEqual(instanceGi * 1024 * 0.8);
+    // /tmp is memory on Cloud Run: the memory and temp budgets together fit the instance.
+    expect(settings.origins.tempMb).toBe("env");
+    expect(Number(settings.values.memoryMb) + Number(settings.values.tempMb)).toBeLessThanOrEqual(instanceGi * 1024 * 0.9);
   });
 });
 

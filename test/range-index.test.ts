@@ -91,4 +91,33 @@ describe("an mp4 index bigger than the cache's protected half", () => {
       await served.close();
     }
   });
+
+  it("shrinks for a camera's tail: lets the index and all but its last blocks go, pins nothing again, and still serves every byte", async () => {
+    const store = counted(local);
+    const served = await serveObjectRanges(store, KEY, { blockBytes: BLOCK, budgetBytes: BUDGET });
+    try {
+      const input = [...mediaInputOptions(served.url), "-i", served.url];
+      await execFileAsync(FFMPEG, ["-v", "error", "-y", "-ss", "5", ...input, "-t", "4", "-c", "copy", join(dir, "before.mp4")]);
+      const kept = served.stats().keptIndexBytes;
+      expect(kept).toBeGreaterThan(BUDGET / 2);
+      expect(served.cachedBytes()).toBeGreaterThan(kept);
+
+      served.shrink(2 * BLOCK);
+      expect(served.cachedBytes()).toBeLessThanOrEqual(2 * BLOCK);
+      expect(served.stats().budgetBytes).toBe(2 * BLOCK);
+
+      // A reader after the shrink gets its bytes (the index fetched again) and the cache stays within 2 blocks.
+      const bytes = await readFile(file);
+      const moovStart = (await findMoov(async (o, l) => bytes.subarray(o, o + l), bytes.length))?.start ?? 0;
+      const moovReads = (): number => [...store.reads.entries()].filter(([start]) => start + BLOCK > moovStart).reduce((n, [, c]) => n + c, 0);
+      const readsBefore = moovReads();
+      await execFileAsync(FFMPEG, ["-v", "error", "-y", "-ss", "5", ...input, "-t", "4", "-c", "copy", join(dir, "after.mp4")]);
+      expect(moovReads()).toBeGreaterThan(readsBefore);
+      expect(await readFile(join(dir, "after.mp4"))).toEqual(await readFile(join(dir, "before.mp4")));
+      expect(served.cachedBytes()).toBeLessThanOrEqual(2 * BLOCK);
+      expect(served.stats().peakCachedBytes).toBeLessThanOrEqual(kept + BUDGET);
+    } finally {
+      await served.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { locateMediaTools } from "../extraction/locate.js";
 import type { Backends, Pipeline } from "../pipeline/parts.js";
 import { createMemoryGate } from "../pipeline/memory-gate.js";
+import { createTempGate } from "../pipeline/temp-gate.js";
 import { createPool } from "../pipeline/pool.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { openStore } from "../stores/registry.js";
@@ -32,6 +33,7 @@ export async function openPipeline(settings: Settings, cwd: string, notices?: No
     limits: {
       clipPool: createPool(size),
       clipMemory: createMemoryGate(settings.limits.memoryBytes),
+      clipTemp: createTempGate(settings.limits.tempBytes),
       // As many uploads as cuts: temp then holds at most twice the clip pool's clips.
       uploadPool: createPool(size),
       clipTimeoutMs: settings.limits.clipTimeoutMs,

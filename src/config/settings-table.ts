@@ -3,6 +3,7 @@ import { CUT_MODES, DEFAULT_CUT_MODE, cutModeNamed } from "../extraction/modes/r
 import { DEFAULT_CACHE_BYTES } from "../extraction/range/block-cache.js";
 import { DEFAULT_DURATION_TOLERANCE_SEC } from "../extraction/verify.js";
 import { DEFAULT_MEMORY_MB } from "../pipeline/clip-memory.js";
+import { DEFAULT_TEMP_MB } from "../pipeline/clip-temp.js";
 
 /** Which part of the pipeline a setting feeds; a command's --help lists the groups it uses. */
 export type SettingGroup = "plays" | "stores" | "limits" | "cut" | "reads" | "dataset" | "tools" | "logging";
@@ -45,6 +46,7 @@ export const SETTINGS = [
   { key: "concurrency", flag: "concurrency", env: ["PLAYCLIPS_CONCURRENCY"], type: "number", group: "limits", default: 2, help: "games processed at once" },
   { key: "clipConcurrency", flag: "clip-concurrency", env: ["PLAYCLIPS_CLIP_CONCURRENCY"], type: "number", group: "limits", help: "clips cut at once, shared by all games (default: the cut mode's, from the cores)" },
   { key: "memoryMb", flag: "memory-mb", env: ["PLAYCLIPS_MEMORY_MB"], type: "number", group: "limits", default: DEFAULT_MEMORY_MB, help: "MiB a run may use: this process plus its clips' ffmpeg processes, estimated per clip from the source (clips wait for room; one always runs)" },
+  { key: "tempMb", flag: "temp-mb", env: ["PLAYCLIPS_TEMP_MB"], type: "number", group: "limits", default: DEFAULT_TEMP_MB, help: "MiB of temp disk the clips in flight may fill (their outputs before upload, smart's excerpts), estimated per clip from the camera's bitrate (clips wait for room; one always runs)" },
   { key: "clipTimeout", flag: "clip-timeout", env: ["PLAYCLIPS_CLIP_TIMEOUT"], type: "number", group: "limits", default: 60, help: "seconds before one clip's ffmpeg is killed" },
   { key: "tempDir", flag: "temp-dir", env: ["PLAYCLIPS_TEMP_DIR", "TMPDIR"], type: "string", group: "stores", help: "scratch folder for clips being cut (default: the system's)" },
   { key: "tolerance", flag: "tolerance", env: ["PLAYCLIPS_DURATION_TOLERANCE"], type: "number", group: "cut", default: DEFAULT_DURATION_TOLERANCE_SEC, help: "seconds a clip's duration may differ from the play's (0.01 to 5)" },

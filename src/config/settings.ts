@@ -28,7 +28,7 @@ export interface Settings {
   stores: { videos: string; out: string; gcsEndpoint: string | undefined; tempDir: string };
   /** DATABASE_URL / --database-url: the plays' Postgres and the queue's default. */
   databaseUrl: string | undefined;
-  limits: { gameConcurrency: number; clipConcurrency: number; clipTimeoutMs: number; memoryBytes: number };
+  limits: { gameConcurrency: number; clipConcurrency: number; clipTimeoutMs: number; memoryBytes: number; tempBytes: number };
   cut: CutSettings;
   reads: SourceReads;
   dataset: DatasetSettings;
@@ -74,6 +74,7 @@ export function settingsOf(v: RawConfig, context: { cwd: string; searchPath?: st
         : wholeNumber("clip-concurrency", v.clipConcurrency, 1, 64),
       clipTimeoutMs: positiveNumber("clip-timeout", v.clipTimeout) * 1000,
       memoryBytes: Math.round(positiveNumber("memory-mb", v.memoryMb) * 1024 * 1024),
+      tempBytes: Math.round(positiveNumber("temp-mb", v.tempMb) * 1024 * 1024),
     },
     cut,
     reads: {

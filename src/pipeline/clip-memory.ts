@@ -19,11 +19,14 @@ export const DEFAULT_MEMORY_MB = 500;
  * 118 MB; an exact cut (one thread) from the 4 h one 153 MB. So ~80 MB per
  * process (half of it shared libraries, which a sum of RSS counts per
  * process), ~31 bytes of demuxer index per sample (1.1 M samples in 4 h of
- * video and audio: 35 MB), ~18 bytes per pixel for the libx264 encoder. The
- * base is rounded up to cover the ffprobe that checks each clip after its
- * cut, which overlaps the next clip's ffmpeg.
+ * video and audio: 35 MB), ~18 bytes per pixel for the libx264 encoder.
+ * Re-measured 2026-12-07 over ranged reads at 4 h, at the runs' peaks: an
+ * exact cut's ffmpeg 150 MB, a copy's 115 MB. The clip's check runs inside its slot, after its
+ * cut, so the base needs no room for a second process (it was 120 MB when
+ * the check's ffprobe outlived the slot; exact's estimate of 192 MB then
+ * kept two 1-thread encodes from ever running at once within 500 MB).
  */
-const PROCESS_BYTES = 120 * MB;
+const PROCESS_BYTES = 80 * MB;
 // Smart's processes run one after another in its slot, the largest a 1-thread
 // head encode from the excerpt: at most 145.1 MB at 1080p over 200 clips
 // (its exact fallback from the 4 h camera 154.7 MB, 2 clips in 200).
@@ -37,12 +40,12 @@ const AUDIO_PACKETS_PER_SEC = 48_000 / 1024;
 /**
  * The most memory one clip of this source holds at once, as a sum of RSS
  * over its processes: what the memory gate admits clips by. A 4 h 1080p
- * camera: copy ~155 MB, exact ~192 MB, smart ~149 MB (its excerpt's copy, then encodes from the excerpt).
+ * camera: copy ~115 MB, exact ~152 MB, smart ~149 MB (its excerpt's copy, then encodes from the excerpt).
  */
 /** What the estimate reads of a probe. */
 export type MediaSize = Pick<MediaInfo, "duration" | "audio"> & { video: Pick<VideoStreamInfo, "width" | "height" | "fps"> | null };
 
-export function clipMemoryBytes(shape: ClipMemoryShape, media: MediaSize): number {
+export function clipMemoryBytes(shape: Pick<ClipMemoryShape, "encodes" | "sourceInputs" | "encodesExcerpt">, media: MediaSize): number {
   const fps = media.video?.fps ?? 30;
   const samples = media.duration * (fps + (media.audio ? AUDIO_PACKETS_PER_SEC : 0));
   const pixels = (media.video?.width ?? 1920) * (media.video?.height ?? 1080);

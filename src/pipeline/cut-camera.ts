@@ -12,6 +12,8 @@ import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
 import { clipMemoryBytes, probeMemoryBytes, threadMemoryBytes } from "./clip-memory.js";
 import { threadsOnceAdmitted } from "./memory-gate.js";
+import { clipTempEstimate, type ClipTempEstimate } from "./clip-temp.js";
+import type { TempClaim } from "./temp-gate.js";
 import { prepareCameraReads } from "./prepare-camera.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
 
@@ -108,6 +110,11 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
   } catch (error) {
     return failAll("unreadable", `camera video ${source} could not be read: ${errorMessage(error)}`);
   }
+  // The range cache fills after clips are admitted: what it may still take is counted from the start.
+  const unreserve = pipeline.limits.clipMemory?.reserve(() => {
+    const s = opened.stats?.();
+    return s ? s.budgetBytes - s.cachedBytes : 0;
+  });
   try {
     let media: MediaInfo;
     let stream: VideoStreamInfo | undefined;
@@ -143,12 +150,16 @@ export async function cutCamera(pipeline: Pipeline, run: CameraRun, camera: Came
     const threadBytes = threadMemoryBytes(media);
     let startedClips = 0;
     const started = (): void => {
-      if (++startedClips === pending.length) allStarted();
+      if (++startedClips < pending.length) return;
+      opened.shrink?.();
+      allStarted();
     };
-    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes, threadBytes, started }))));
+    const temp = clipTempEstimate(mode.memory, info.size, media.duration);
+    await Promise.all(pending.map(async (clip) => done(await cutOne(pipeline, run, mode, clip, { input, media, reads, memoryBytes, threadBytes, temp, started }))));
     cameraRecord.fetch = opened.fetch;
     cameraRecord.bytesFetched = opened.stats?.().bytesFetched ?? (opened.fetch === "full" ? info.size : null);
   } finally {
+    unreserve?.();
     await opened.release();
   }
   return { camera: cameraRecord, clips: results };
@@ -177,6 +188,8 @@ interface OpenSource {
   memoryBytes: number;
   /** What each codec thread past the first adds to that. */
   threadBytes: number;
+  /** What a clip leaves in temp until its upload, for the temp gate. */
+  temp: ClipTempEstimate;
   /** Called once per clip when it starts its cut, or when it is done without one. */
   started: () => void;
 }
@@ -191,6 +204,18 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       reason: `play ${where} beyond the end of ${clip.camera}: it ends at ${clip.play.end} s, the video lasts ${media.duration} s`,
     });
   }
+  const { clipTemp } = pipeline.limits;
+  // Temp first, outermost: the clip's folder lives from its cut to the end of its upload.
+  if (!clipTemp) return cutAndUpload(pipeline, run, mode, clip, source, null);
+  return clipTemp.run(source.temp.bytes(duration), (claim) => cutAndUpload(pipeline, run, mode, clip, source, claim));
+}
+
+/** Cuts, checks and uploads one clip in its own temp folder; a failure is the clip's record, never a throw. */
+async function cutAndUpload(
+  pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy, clip: PlannedClip, source: OpenSource, claim: TempClaim | null,
+): Promise<ClipRecord> {
+  const { media } = source;
+  const duration = clip.play.end - clip.play.start;
   let started = Date.now();
   let dir: string | null = null;
   try {
@@ -205,6 +230,7 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
       run.signal?.throwIfAborted();
       started = Date.now();
       dir = await mkdtemp(join(tempDir, "playclips-clip-"));
+      claim?.folder(dir);
       const file = join(dir, "clip.mp4");
       const { maxHeight, maxFps, verify, toleranceSec } = pipeline.cut;
       const made = await mode.cut(tools, {
@@ -234,6 +260,7 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
     // Hashed before upload, so a later reader (dataset build) can tell a clip changed in the store.
     const sha256 = await hashFile(cut.file);
     const written = await uploadPool.run(() => output.write(clip.key, { file: cut.file }, { contentType: "video/mp4" }));
+    source.temp.learn(duration, written.size);
     const info = cut.check.info;
     return record(clip, mode, {
       ...modeFields,

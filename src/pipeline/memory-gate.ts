@@ -14,6 +14,12 @@ export interface MemoryGate {
   running(): number;
   /** Counts `bytes` more against the budget until the returned function is called: a running task that grew. */
   hold(bytes: number): () => void;
+  /**
+   * Counts what `growth()` says this process may still grow by (a range
+   * cache not yet full) against the budget until the returned function is
+   * called: RSS read at admission misses memory the process takes after.
+   */
+  reserve(growth: () => number): () => void;
   run<T>(bytes: number, task: () => Promise<T>): Promise<T>;
 }
 
@@ -21,8 +27,14 @@ export function createMemoryGate(budgetBytes: number, ownBytes: () => number = (
   if (!(budgetBytes > 0)) throw new RangeError(`memory budget must be > 0 bytes, got ${budgetBytes}`);
   let held = 0;
   let running = 0;
+  const growths = new Set<() => number>();
+  const grows = (): number => {
+    let total = 0;
+    for (const growth of growths) total += Math.max(0, growth());
+    return total;
+  };
   const waiting: Array<{ bytes: number; start: () => void }> = [];
-  const fits = (bytes: number): boolean => running === 0 || ownBytes() + held + bytes <= budgetBytes;
+  const fits = (bytes: number): boolean => running === 0 || ownBytes() + grows() + held + bytes <= budgetBytes;
   const admit = (bytes: number): void => {
     held += bytes;
     running += 1;
@@ -48,7 +60,13 @@ export function createMemoryGate(budgetBytes: number, ownBytes: () => number = (
         startWaiting();
       };
     },
-    fit: (bytes, most) => Math.max(1, Math.min(most, Math.floor((budgetBytes - ownBytes()) / Math.max(1, bytes)))),
+    reserve(growth) {
+      growths.add(growth);
+      return () => {
+        if (growths.delete(growth)) startWaiting();
+      };
+    },
+    fit: (bytes, most) => Math.max(1, Math.min(most, Math.floor((budgetBytes - ownBytes() - grows()) / Math.max(1, bytes)))),
     async run<T>(bytes: number, task: () => Promise<T>): Promise<T> {
       if (waiting.length === 0 && fits(bytes)) admit(bytes);
       else await new Promise<void>((start) => waiting.push({ bytes, start }));

@@ -10,6 +10,7 @@ import type { ObjectStore } from "../stores/object-store.js";
 import type { MemoryGate } from "./memory-gate.js";
 import type { Pool } from "./pool.js";
 import type { SourceReads } from "./source-video.js";
+import type { TempGate } from "./temp-gate.js";
 
 export type { SourceReads };
 
@@ -64,6 +65,8 @@ export interface Limits {
   clipPool: Pool;
   /** Holds clips back while their estimated memory does not fit the budget (--memory-mb); none: no bound. */
   clipMemory?: MemoryGate;
+  /** Holds clips back while their estimated temp (output, excerpt) does not fit (--temp-mb); none: no bound. */
+  clipTemp?: TempGate;
   /**
    * Bounds uploads running at once, and so the cut clips waiting in temp for
    * one. Uploads never hold a clip slot.

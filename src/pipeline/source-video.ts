@@ -48,8 +48,21 @@ export interface OpenedVideo {
    * If that download fails the ranged reads carry on.
    */
   forCoverage(coverage: number): Promise<OpenedVideo>;
+  /**
+   * For "range": every clip has started its cut, so the cache keeps only
+   * TAIL_CACHE_BYTES for their read-ahead; the next camera's cache and index
+   * then take the place of this one's instead of coming on top of it.
+   */
+  shrink?(): void;
   release(): Promise<void>;
 }
+
+/**
+ * What a camera's range cache keeps once its last clips are under way: their
+ * read-ahead (a few 1 MiB blocks each), not the blocks and the moov that only
+ * clips yet to start would read again. At 4 h the moov alone is ~19 MB.
+ */
+export const TAIL_CACHE_BYTES = 8 * 1024 * 1024;
 
 /**
  * Dense coverage: at or above it "auto" downloads whole. Below it ranged reads
@@ -92,6 +105,7 @@ export async function openSourceVideo(
     stats: () => served.stats(),
     indexBytes: () => served.indexBytes(),
     expectRead: (fromByte, toByte) => served.expectRead({ start: fromByte, end: toByte }),
+    shrink: () => served.shrink(TAIL_CACHE_BYTES),
     async forCoverage(coverage) {
       if (mode !== "auto" || !(coverage >= dense)) return ranged;
       const whole = await download(store, key, tempDir).catch(() => null);

@@ -21,7 +21,7 @@ export const copyMode: CutModeStrategy = {
   name: "copy",
   summary: "starts on the keyframe before the play (offset recorded), no re-encode",
   concurrency: (cores) => 2 * Math.max(1, Math.floor(cores)),
-  memory: { encodes: false, sourceInputs: 1 },
+  memory: { encodes: false, sourceInputs: 1, outputPerSourceByte: 1.1, tempBesideOutput: 0 },
   refuses: (o) =>
     o.maxHeight !== undefined || o.maxFps !== undefined
       ? "copy mode cannot scale or drop frames (--max-height/--max-fps): it does not re-encode; use exact or smart"

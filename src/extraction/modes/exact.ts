@@ -15,7 +15,7 @@ export const exactMode: CutModeStrategy = {
   name: "exact",
   summary: "frame-accurate, every frame re-encoded",
   concurrency: (cores) => Math.max(1, Math.floor(cores)),
-  memory: { encodes: true, sourceInputs: 1 },
+  memory: { encodes: true, sourceInputs: 1, outputPerSourceByte: 3, tempBesideOutput: 0 },
   refuses: () => null,
   // The probe's codec details are needed only to decide the scale/fps filters.
   needsStream: scales,

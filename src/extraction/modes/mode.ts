@@ -74,6 +74,13 @@ export interface ClipMemoryShape {
   sourceInputs: number;
   /** Its encoder reads a small local excerpt, never the source: the index and the encoder are not in one process. */
   encodesExcerpt?: boolean;
+  /**
+   * Its clip's size per byte of the source span it covers, until clips of the
+   * camera have shown theirs (clipTempBytes): what the temp gate reserves.
+   */
+  outputPerSourceByte: number;
+  /** Source-span bytes it keeps in temp beside its clip (smart's excerpt: 1). */
+  tempBesideOutput: number;
 }
 
 /**

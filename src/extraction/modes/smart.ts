@@ -23,7 +23,7 @@ export const smartMode: CutModeStrategy = {
   concurrency: (cores) => Math.max(1, Math.floor(cores)),
   // Only its excerpt's ffmpeg opens the source (excerpt.ts); the encodes read the small excerpt. (An exact
   // fallback after a failed check cuts from the source, at exact's cost: 2 of 80 clips at 4 h.)
-  memory: { encodes: true, sourceInputs: 1, encodesExcerpt: true },
+  memory: { encodes: true, sourceInputs: 1, encodesExcerpt: true, outputPerSourceByte: 1.1, tempBesideOutput: 1 },
   refuses: () => null,
   needsStream: () => true,
   prepareCamera: prepareExcerpts,

@@ -164,6 +164,17 @@ export class BlockCache {
     return this.indexing;
   }
 
+  /**
+   * For a video whose last readers are under way (every clip of a camera has
+   * started): keeps at most `budgetBytes` for their read-ahead and lets the
+   * moov and the rest go, so the next camera's cache does not come on top.
+   * A reader that still wants the moov fetches it again.
+   */
+  shrink(budgetBytes: number): void {
+    this.blocks.shrink(budgetBytes);
+    this.counters.budgetBytes = this.blocks.budget;
+  }
+
   /** Drops every cached block (on release) and keeps none fetched later, so the memory goes at once. */
   close(): void {
     this.closed = true;

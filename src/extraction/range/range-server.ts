@@ -74,6 +74,8 @@ export interface ServedObject {
    * stream. Undo it with the function returned.
    */
   expectRead(span: ByteSpan): () => void;
+  /** BlockCache.shrink: its last readers are under way. */
+  shrink(budgetBytes: number): void;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function serveObjectRanges(store: ObjectStore, key: string, options
       ahead.expected.add(entry);
       return () => void ahead.expected.delete(entry);
     },
+    shrink: (budgetBytes) => cache.shrink(budgetBytes),
     async close() {
       cache.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -26,17 +26,21 @@ export class SegmentedLru {
   private readonly protected = new Map<number, Entry>();
   private readonly pinned = new Map<number, Entry>();
   private pinnedBlocks: ReadonlySet<number> = new Set();
+  // After shrink(), nothing is pinned again: the video's readers are ending.
+  private pinningOver = false;
   private protectedBytes = 0;
   private totalBytes = 0;
   private peakBytes = 0;
   private budgetBytes: number;
-  private readonly protectedBudget: number;
+  private protectedBudget: number;
+  private readonly protectedShare: number;
 
   constructor(
     budget: number,
     protectedShare = 0.5,
   ) {
     this.budgetBytes = budget;
+    this.protectedShare = protectedShare;
     this.protectedBudget = Math.floor(budget * protectedShare);
   }
 
@@ -54,7 +58,7 @@ export class SegmentedLru {
    * second call replaces nothing.
    */
   pin(blocks: ReadonlySet<number>, bytes: number): void {
-    if (this.pinnedBlocks.size > 0) return;
+    if (this.pinnedBlocks.size > 0 || this.pinningOver) return;
     this.pinnedBlocks = blocks;
     this.budgetBytes += bytes;
     for (const segment of [this.probation, this.protected]) {
@@ -110,6 +114,21 @@ export class SegmentedLru {
     this.evict();
   }
 
+  /**
+   * Lowers the budget to `budget` (never raises it) and lets go of the pinned
+   * blocks and the oldest others until the rest fit; pins nothing after.
+   */
+  shrink(budget: number): void {
+    this.pinningOver = true;
+    this.pinnedBlocks = new Set();
+    for (const entry of this.pinned.values()) this.totalBytes -= entry.data.length;
+    this.pinned.clear();
+    this.budgetBytes = Math.min(this.budgetBytes, budget);
+    this.protectedBudget = Math.floor(this.budgetBytes * this.protectedShare);
+    this.rebalance();
+    this.evict();
+  }
+
   clear(): void {
     this.probation.clear();
     this.protected.clear();
@@ -121,6 +140,10 @@ export class SegmentedLru {
   private protect(index: number, entry: Entry): void {
     this.protected.set(index, entry);
     this.protectedBytes += entry.data.length;
+    this.rebalance();
+  }
+
+  private rebalance(): void {
     // Over its share, the protected segment's oldest go back to probation as newest.
     for (const [oldest, old] of this.protected) {
       if (this.protectedBytes <= this.protectedBudget) break;
