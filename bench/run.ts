@@ -63,7 +63,7 @@ async function runWorker(worker: string, name: string, task: WorkerTask, server:
     detail: r.detail,
   };
   log(`${name}: ${m.wallSec.toFixed(1)} s wall, ${m.cpuSec.toFixed(1)} s CPU, ${(m.bytesRead / 1e6).toFixed(1)} MB read in ${m.requests} requests, ` +
-    `${m.peakRssMB.toFixed(0)} MB RSS (${m.peakRssParts}), ${m.peakTempMB.toFixed(0)} MB temp`);
+    `${m.peakRssMB.toFixed(0)} MiB RSS (${m.peakRssParts}), ${m.peakTempMB.toFixed(0)} MiB temp`);
   return m;
 }
 
