@@ -28,14 +28,19 @@ export const DEFAULT_MEMORY_MB = 500;
  * cut, so the base needs no room for a second process (it was 120 MB when
  * the check's ffprobe outlived the slot; exact's estimate of 192 MB then
  * kept two 1-thread encodes from ever running at once within 500 MB).
+ * 2026-12-07 again: 80 MiB and 32 bytes a sample put copy at 113.8 against
+ * the 115-116 measured, and the worker's own RSS rose 2-3 MiB per clip
+ * after admitting it (its pipes and output buffers): three copies fit by the
+ * estimate and peaked at 498-501 MiB. So 82 MiB (the worker's share counted
+ * with its clip) and 34 bytes a sample: copy 117.9, exact 153.5 MiB at 4 h.
  */
-const PROCESS_BYTES = 80 * MB;
+const PROCESS_BYTES = 82 * MB;
 // Smart's processes run one after another in its slot, the largest a 1-thread
 // head encode from the excerpt: at most 145.1 MB at 1080p over 200 clips
 // (its exact fallback from the 4 h camera 154.7 MB, 2 clips in 200).
 const EXCERPT_PROCESS_BYTES = 112 * MB;
 const PROBE_PROCESS_BYTES = 64 * MB;
-const INDEX_BYTES_PER_SAMPLE = 32;
+const INDEX_BYTES_PER_SAMPLE = 34;
 const ENCODER_BYTES_PER_PIXEL = 18;
 // AAC at 48 kHz: one sample (packet) per 1024 audio samples.
 const AUDIO_PACKETS_PER_SEC = 48_000 / 1024;
@@ -43,7 +48,7 @@ const AUDIO_PACKETS_PER_SEC = 48_000 / 1024;
 /**
  * The most memory one clip of this source holds at once, as a sum of RSS
  * over its processes: what the memory gate admits clips by. A 4 h 1080p
- * camera: copy ~115 MB, exact ~152 MB, smart ~149 MB (its excerpt's copy, then encodes from the excerpt).
+ * camera: copy ~118 MiB, exact ~153.5 MiB, smart ~148 MiB (its excerpt's copy, then encodes from the excerpt).
  */
 /** What the estimate reads of a probe. */
 export type MediaSize = Pick<MediaInfo, "duration" | "audio"> & { video: Pick<VideoStreamInfo, "width" | "height" | "fps"> | null };

@@ -13,14 +13,17 @@ import { verifyDuration, type CameraReads, type CutModeStrategy } from "./mode.j
 /**
  * Stream copy from the keyframe at or before START: no re-encoding, so it
  * barely uses CPU and waits on the store, the loopback range server and the
- * upload; 2x the cores overlap those waits (at 4x on 2 cores the benchmark's
- * copy run peaked at 548 MB for ~20 % less wall time). It cannot scale.
+ * upload. One clip per core: its decode check (#9.8) fills a core, and at
+ * 2x the cores a 4 h camera ran three at once within the memory gate's
+ * estimates and peaked at 498-502 MiB (the worker grows after admitting a
+ * clip by more than any estimate saw), over the 500 MiB bound, for a wall
+ * time no better than two at once. It cannot scale.
  * Its clips run DUR + offset, plus up to a reorder's worth of frames past END.
  */
 export const copyMode: CutModeStrategy = {
   name: "copy",
   summary: "starts on the keyframe before the play (offset recorded), no re-encode",
-  concurrency: (cores) => 2 * Math.max(1, Math.floor(cores)),
+  concurrency: (cores) => Math.max(1, Math.floor(cores)),
   memory: { encodes: false, sourceInputs: 1, outputPerSourceByte: 1.1, tempBesideOutput: 0 },
   refuses: (o) =>
     o.maxHeight !== undefined || o.maxFps !== undefined
