@@ -32,7 +32,7 @@ export function ratiosOf(input: ReportInput): Record<string, Ratios> {
   const base = input.runs.baseline;
   const out: Record<string, Ratios> = {};
   for (const [name, m] of Object.entries(input.runs)) {
-    if (name === "encodeRate") continue;
+    if (name === "encodeRate" || name === "decodeRate") continue;
     out[name] = {
       secPerClip: m.wallSec / input.clips,
       cpuSecPerClip: m.cpuSec / input.clips,
@@ -75,7 +75,7 @@ export function printTable(input: ReportInput, ratios: Record<string, Ratios>): 
   const rows = [["run", "wall s", "CPU s", "read MB", "requests", "peak RSS MB", "peak temp MB", "s/clip", "speedup", "CPU ratio", "read/covered"]];
   const fixed = (x: number | undefined, d: number): string => (x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(d));
   for (const [name, m] of Object.entries(input.runs)) {
-    if (name === "encodeRate") continue;
+    if (name === "encodeRate" || name === "decodeRate") continue;
     const q = ratios[name];
     rows.push([name, fixed(m.wallSec, 1), fixed(m.cpuSec, 1), fixed(m.bytesRead / 1e6, 1), String(m.requests), fixed(m.peakRssMB, 0),
       fixed(m.peakTempMB, 0), fixed(q?.secPerClip, 3), fixed(q?.speedup, 2), fixed(q?.cpuRatio, 2), fixed(q?.bytesVsCovered, 2)]);

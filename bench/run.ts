@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { availableParallelism, cpus } from "node:os";
 import { validatePlayRows } from "../src/domain/validate-plays.js";
 import { locateMediaTools } from "../src/extraction/locate.js";
 import { parseGameId } from "../src/domain/ids.js";
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   const runs: Record<string, Measured> = {};
   try {
     runs.encodeRate = await runWorker(worker, "encode rate", { kind: "encode-rate", source: game.sample, seconds: 20, fps: params.fps, tempDir: dirs("rate").tempDir }, null);
+    runs.decodeRate = await runWorker(worker, "decode rate", { kind: "decode-rate", source: game.sample, seconds: 20, fps: params.fps, tempDir: dirs("decode").tempDir }, null);
     for (const mode of modes) {
       runs[mode] = await runWorker(worker, `playclips ${mode}`, { kind: "playclips", mode, gameId: game.gameId, storeUrl: server.url, ...common, ...dirs(mode) }, server);
       await rm(join(runsDir, mode), { recursive: true, force: true });
@@ -122,19 +124,25 @@ async function main(): Promise<void> {
   const exactWall = runs.exact?.wallSec ?? NaN;
   console.log(`${size}: clips ${clips.length} on ${cameras} cameras, ${coveredSec.toFixed(1)} s / ${clipFrames} frames; camera video ${(videoBytes / 1e6).toFixed(1)} MB; ` +
     `covered ${(covered.bytes / 1e6).toFixed(1)} MB (from keyframes ${(covered.bytesFromKeyframe / 1e6).toFixed(1)} MB); bucket ${bucket.latencyMs} ms first byte, ` +
-    `${(bucket.bytesPerSec / 1e6).toFixed(0)} MB/s per connection; encode rate ${rate.toFixed(0)} fps -> exact lower bound ${input.exactLowerBoundSec.toFixed(1)} s ` +
+    `${(bucket.bytesPerSec / 1e6).toFixed(0)} MB/s per connection; decode rate ${Number(runs.decodeRate?.detail.framesPerSec).toFixed(0)} fps; encode rate ${rate.toFixed(0)} fps -> exact lower bound ${input.exactLowerBoundSec.toFixed(1)} s ` +
     `(exact at ${(exactWall / input.exactLowerBoundSec).toFixed(2)}x); smart vs exact ${(exactWall / (runs.smart?.wallSec ?? NaN)).toFixed(2)}x; ` +
     `copy throughput with latency ${((runs.copyNoLatency?.wallSec ?? NaN) / (runs.copy?.wallSec ?? NaN) * 100).toFixed(0)} % of without`);
   for (const [name, ok] of Object.entries(targets)) console.log(`${ok ? "MET   " : "MISSED"} ${name}`);
   console.log(JSON.stringify({
-    size, params: { ...params, bucket: { latencyMs: bucket.latencyMs, bytesPerSecPerConnection: bucket.bytesPerSec }, cacheMb }, modes,
+    size, params: { ...params, bucket: { latencyMs: bucket.latencyMs, bytesPerSecPerConnection: bucket.bytesPerSec }, cacheMb }, host: hostOf(), modes,
     clips: clips.length, cameras, clipSeconds: coveredSec, clipFrames, cameraVideoBytes: videoBytes,
     gameVideoBytes: videoBytes * cameras, coveredBytes: covered.bytes, coveredBytesFromKeyframe: covered.bytesFromKeyframe,
-    encodeRate: { ...runs.encodeRate?.detail, cpuSec: runs.encodeRate?.cpuSec }, exactLowerBoundSec: input.exactLowerBoundSec,
+    encodeRate: { ...runs.encodeRate?.detail, cpuSec: runs.encodeRate?.cpuSec },
+    decodeRate: { ...runs.decodeRate?.detail, cpuSec: runs.decodeRate?.cpuSec }, exactLowerBoundSec: input.exactLowerBoundSec,
     exactVsLowerBound: exactWall / input.exactLowerBoundSec, smartVsExact: exactWall / (runs.smart?.wallSec ?? NaN),
     copyLatencyThroughput: (runs.copyNoLatency?.wallSec ?? NaN) / (runs.copy?.wallSec ?? NaN),
     runs, ratios, targets,
   }));
+}
+
+/** The machine the figures belong to: a shared host's speed changes between sessions, its model sometimes. */
+function hostOf(): { cpuModel: string; cores: number; node: string } {
+  return { cpuModel: cpus()[0]?.model ?? "unknown", cores: availableParallelism(), node: process.version };
 }
 
 main().catch((error: unknown) => {

@@ -38,7 +38,8 @@ import { createHttpStore } from "./http-store.js";
 export type WorkerTask =
   | { kind: "baseline"; storeUrl: string; gameId: string; playsCsv: string; totalClips: number; tempDir: string; outDir: string }
   | { kind: "playclips"; mode: string; storeUrl: string; gameId: string; playsCsv: string; totalClips: number; tempDir: string; outDir: string; cacheMb: number }
-  | { kind: "encode-rate"; source: string; seconds: number; fps: number; tempDir: string };
+  | { kind: "encode-rate"; source: string; seconds: number; fps: number; tempDir: string }
+  | { kind: "decode-rate"; source: string; seconds: number; fps: number; tempDir: string };
 
 export interface WorkerResult {
   wallMs: number;
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let detail: Record<string, unknown>;
   if (task.kind === "encode-rate") detail = await encodeRate(tools.ffmpeg, task);
+  else if (task.kind === "decode-rate") detail = await decodeRate(tools.ffmpeg, task);
   else if (task.kind === "baseline") {
     const plays = createFilePlaySource({ path: task.playsCsv });
     const validated = validatePlayRows(task.gameId, await plays.fetchPlays(task.gameId));
@@ -130,16 +132,35 @@ async function main(): Promise<void> {
  * over all of them is the rate the exact mode's lower bound divides by.
  */
 async function encodeRate(ffmpeg: string, task: Extract<WorkerTask, { kind: "encode-rate" }>): Promise<Record<string, unknown>> {
-  const n = availableParallelism();
   await mkdir(task.tempDir, { recursive: true });
+  return framesPerCore(ffmpeg, task, "encode-rate", (start, i) =>
+    exactCutArgs({ input: task.source, start, duration: task.seconds, output: join(task.tempDir, `rate${i}.mp4`) }));
+}
+
+/**
+ * Single-threaded H.264 decode's throughput, one decode per core at once:
+ * what smart's seam checks and copy's decode check spend most of their CPU
+ * on. It varies between sessions on this shared host far more than the
+ * encode rate does (the same smart code took 370.7 s on 2026-11-30 and
+ * 695.6 s on 2026-12-07, its encode rate 145 and 117 fps), so the table
+ * needs it beside the encode rate to be read.
+ */
+async function decodeRate(ffmpeg: string, task: Extract<WorkerTask, { kind: "decode-rate" }>): Promise<Record<string, unknown>> {
+  return framesPerCore(ffmpeg, task, "decode-rate", (start) =>
+    ["-v", "error", "-threads", "1", "-ss", String(start), "-t", String(task.seconds), "-i", task.source, "-map", "0:v:0", "-f", "null", "-"]);
+}
+
+/** Frames per wall second of one ffmpeg per core at once, each over `seconds` of the source at its own offset. */
+async function framesPerCore(ffmpeg: string, task: { seconds: number; fps: number }, name: string,
+  argsAt: (startSec: number, i: number) => string[]): Promise<Record<string, unknown>> {
+  const n = availableParallelism();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
       new Promise<void>((resolve, reject) => {
-        const args = exactCutArgs({ input: task.source, start: 30 + i * (task.seconds + 7), duration: task.seconds, output: join(task.tempDir, `rate${i}.mp4`) });
-        const child = spawn(ffmpeg, args, { stdio: "ignore" });
+        const child = spawn(ffmpeg, argsAt(30 + i * (task.seconds + 7), i), { stdio: "ignore" });
         child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`encode-rate ffmpeg exited ${code}`))));
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${name} ffmpeg exited ${code}`))));
       }),
     ),
   );

@@ -38,8 +38,12 @@ beforeAll(async () => {
 afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
 /** Reads [0, upTo) like ffmpeg: `bytes=a-`, then again from wherever the bounded answer stopped. */
-async function stream(url: string, upTo: number): Promise<void> {
-  for (let at = 0; at < upTo;) {
+function stream(url: string, upTo: number): Promise<void> {
+  return streamFrom(url, 0, upTo);
+}
+
+async function streamFrom(url: string, from: number, upTo: number): Promise<void> {
+  for (let at = from; at < upTo;) {
     at = await new Promise<number>((resolve, reject) => {
       request(url, { headers: { Range: `bytes=${at}-` } }, (res) => {
         const end = Number(/bytes \d+-(\d+)\//.exec(res.headers["content-range"] ?? "")?.[1]);
@@ -92,6 +96,24 @@ describe("read-ahead for streaming readers", () => {
     // 8 blocks ahead from the first answer: most of the 16 waits are hidden.
     expect(growing.ms - announced.ms).toBeGreaterThan((16 * LATENCY_MS) / 2);
     expect(announced.fetched).toBe(upTo);
+  }, 60_000);
+
+  it("keeps announced readers' read-ahead within their share of a small cache: nothing is fetched twice", async () => {
+    // A camera's tail cache (TAIL_CACHE_BYTES) holds a few blocks for its last
+    // two readers; 8 blocks ahead each evicted the other's before they were read.
+    const served = await serveObjectRanges(slow, "video.bin", { blockBytes: BLOCK, budgetBytes: 6 * BLOCK, streamAheadBlocks: 0 });
+    const span = 16 * BLOCK;
+    const spans = [{ start: 0, end: span - 1 }, { start: 24 * BLOCK, end: 24 * BLOCK + span - 1 }];
+    try {
+      const undo = spans.map((s) => served.expectRead(s));
+      slow.fetched = 0;
+      await Promise.all(spans.map((s) => streamFrom(served.url, s.start, s.end + 1)));
+      undo.forEach((u) => u());
+      expect(served.stats().bytesFetched).toBe(2 * span);
+      expect(served.stats().peakCachedBytes).toBeLessThanOrEqual(6 * BLOCK);
+    } finally {
+      await served.close();
+    }
   }, 60_000);
 
   it("forgets a span once undone: the next reader streams with the growing window again", async () => {

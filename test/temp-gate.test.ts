@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clipTempEstimate } from "../src/pipeline/clip-temp.js";
 import { createTempGate, projectedPeak } from "../src/pipeline/temp-gate.js";
+import { copyMode } from "../src/extraction/modes/copy.js";
 import { exactMode } from "../src/extraction/modes/exact.js";
 import { smartMode } from "../src/extraction/modes/smart.js";
 
@@ -77,19 +78,35 @@ describe("the temp gate", () => {
 });
 
 describe("a clip's temp estimate", () => {
+  // A camera of 3,600 s and 3.6 GB: 1 MB/s.
+  const span = (spanSec: number, leadSec = 0) => ({ spanSec, leadSec });
+
   it("starts from the mode's prior, then follows the largest clip the camera has shown, with a margin", () => {
-    // A camera of 3,600 s and 3.6 GB: 1 MB/s.
     const exact = clipTempEstimate(exactMode.memory, 3.6e9, 3_600);
-    expect(exact.bytes(20)).toBe(20e6 * exactMode.memory.outputPerSourceByte);
-    exact.learn(20, 10e6);
-    expect(exact.bytes(20)).toBe(11e6);
-    exact.learn(10, 8e6);
-    expect(exact.bytes(10)).toBe(8.8e6);
-    exact.learn(10, 1e6);
-    expect(exact.bytes(10)).toBe(8.8e6);
-    // Smart keeps its excerpt beside its clip.
+    expect(exact.bytes(span(20))).toBe(20e6 * exactMode.memory.outputPerSourceByte);
+    exact.learn(span(20), 10e6);
+    expect(exact.bytes(span(20))).toBe(11e6);
+    exact.learn(span(10), 8e6);
+    expect(exact.bytes(span(10))).toBe(8.8e6);
+    exact.learn(span(10), 1e6);
+    expect(exact.bytes(span(10))).toBe(8.8e6);
+  });
+
+  it("counts smart's excerpt from the keyframe before START to a second past END, beside its clip", () => {
+    // At 4 h two 8 s excerpts with 2 s lead-ins filled 87 MiB of an 80 MiB budget when only the span was counted.
     const smart = clipTempEstimate(smartMode.memory, 3.6e9, 3_600);
-    smart.learn(10, 10e6);
-    expect(smart.bytes(10)).toBe(10e6 * 1.1 + 10e6);
+    smart.learn(span(10), 10e6);
+    expect(smart.bytes(span(10))).toBe(10e6 * 1.1 + 11e6);
+    // 8 s with a 2 s lead-in: the output ratio over 10 s, the excerpt over 10 + 1 s.
+    expect(smart.bytes(span(8, 2))).toBe(10e6 * 1.1 + 11e6);
+    expect(smart.bytes(span(8, 2))).toBeGreaterThan(smart.bytes(span(8, 0)));
+  });
+
+  it("counts copy's lead-in, which its clip holds, and learns its ratio over it", () => {
+    const copy = clipTempEstimate(copyMode.memory, 3.6e9, 3_600);
+    expect(copy.bytes(span(8, 2))).toBe(10e6 * copyMode.memory.outputPerSourceByte);
+    // A clip of 8 s + 2 s lead-in that came out at 10 MB is 1.0 per source byte: the next short-lead one is not overrated.
+    copy.learn(span(8, 2), 10e6);
+    expect(copy.bytes(span(9, 1))).toBe(11e6);
   });
 });

@@ -13,29 +13,50 @@ export const DEFAULT_TEMP_MB = 80;
 const LEARNED_MARGIN = 1.1;
 
 /**
+ * The source a clip's temp files cover: its span, plus its lead-in, the
+ * seconds from the keyframe at or before START (copy's clip and smart's
+ * excerpt both start there; 0 for a mode that reads no keyframes).
+ */
+export interface ClipSpanSec {
+  spanSec: number;
+  leadSec: number;
+}
+
+/**
  * What one camera's clips leave in temp, estimated from the source's bytes
  * per second: before any clip of the camera is done, by the mode's prior
  * (`outputPerSourceByte`); after, by the largest ratio its clips have shown,
  * so a camera whose re-encoded clips come out smaller than the prior (a
  * high-bitrate source) is not held back by it, nor one whose come out larger
- * let through.
+ * let through. What a mode keeps beside its output (smart's excerpt) covers
+ * the lead-in and `besidePastEndSec` as well: at 4 h smart's excerpts of 8 s
+ * clips ran up to half again past their span, and two at once filled 87 MiB
+ * of an 80 MiB budget when only the span was counted.
  */
 export interface ClipTempEstimate {
-  /** Bytes to reserve for a clip of [start, end) seconds. */
-  bytes(spanSec: number): number;
-  /** A finished clip: its size against the span it covers. */
-  learn(spanSec: number, outputBytes: number): void;
+  /** Bytes to reserve for a clip. */
+  bytes(clip: ClipSpanSec): number;
+  /** A finished clip: its size against the source it covers. */
+  learn(clip: ClipSpanSec, outputBytes: number): void;
 }
 
-export function clipTempEstimate(shape: Pick<ClipMemoryShape, "outputPerSourceByte" | "tempBesideOutput">, sourceBytes: number, sourceSec: number): ClipTempEstimate {
+type TempShape = Pick<ClipMemoryShape, "outputPerSourceByte" | "tempBesideOutput" | "besidePastEndSec">;
+
+export function clipTempEstimate(shape: TempShape, sourceBytes: number, sourceSec: number): ClipTempEstimate {
   const perSec = sourceSec > 0 && sourceBytes > 0 ? sourceBytes / sourceSec : 0;
+  // Output is counted over the lead-in too: copy's clip holds it, and for the others it errs on the safe side.
+  const covered = ({ spanSec, leadSec }: ClipSpanSec): number => Math.max(0, spanSec) + Math.max(0, leadSec);
   let ratio = shape.outputPerSourceByte;
   let learned = false;
   return {
-    bytes: (spanSec) => Math.round(Math.max(0, spanSec) * perSec * (ratio + shape.tempBesideOutput)),
-    learn(spanSec, outputBytes) {
-      if (!(spanSec > 0) || !(perSec > 0) || !(outputBytes > 0)) return;
-      const seen = (outputBytes / (spanSec * perSec)) * LEARNED_MARGIN;
+    bytes(clip) {
+      const beside = shape.tempBesideOutput > 0 ? shape.tempBesideOutput * (covered(clip) + (shape.besidePastEndSec ?? 0)) : 0;
+      return Math.round(perSec * (ratio * covered(clip) + beside));
+    },
+    learn(clip, outputBytes) {
+      const sec = covered(clip);
+      if (!(sec > 0) || !(perSec > 0) || !(outputBytes > 0)) return;
+      const seen = (outputBytes / (sec * perSec)) * LEARNED_MARGIN;
       ratio = learned ? Math.max(ratio, seen) : seen;
       learned = true;
     },

@@ -7,12 +7,13 @@ import type { Camera, CameraRecord, ClipRecord } from "../domain/types.js";
 import type { MediaInfo, VideoStreamInfo } from "../extraction/ffprobe-json.js";
 import type { CameraReads, CutModeStrategy } from "../extraction/modes/mode.js";
 import { cutModeNamed, cutModeThatMade } from "../extraction/modes/registry.js";
+import { keyframeAtOrBefore } from "../extraction/keyframes.js";
 import { probeMedia, probeMediaAndStream } from "../extraction/probe.js";
 import type { Pipeline, RunOptions } from "./parts.js";
 import type { PlannedClip } from "./plan.js";
 import { clipMemoryBytes, probeMemoryBytes, threadMemoryBytes } from "./clip-memory.js";
 import { threadsOnceAdmitted } from "./memory-gate.js";
-import { clipTempEstimate, type ClipTempEstimate } from "./clip-temp.js";
+import { clipTempEstimate, type ClipSpanSec, type ClipTempEstimate } from "./clip-temp.js";
 import type { TempClaim } from "./temp-gate.js";
 import { prepareCameraReads } from "./prepare-camera.js";
 import { coverageOf, openSourceVideo, type OpenedVideo } from "./source-video.js";
@@ -196,7 +197,6 @@ interface OpenSource {
 
 async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy, clip: PlannedClip, source: OpenSource): Promise<ClipRecord> {
   const { media } = source;
-  const duration = clip.play.end - clip.play.start;
   if (clip.play.end > media.duration + END_SLACK_SEC) {
     source.started();
     const where = clip.play.start >= media.duration ? "starts" : "ends";
@@ -207,7 +207,13 @@ async function cutOne(pipeline: Pipeline, run: RunOptions, mode: CutModeStrategy
   const { clipTemp } = pipeline.limits;
   // Temp first, outermost: the clip's folder lives from its cut to the end of its upload.
   if (!clipTemp) return cutAndUpload(pipeline, run, mode, clip, source, null);
-  return clipTemp.run(source.temp.bytes(duration), (claim) => cutAndUpload(pipeline, run, mode, clip, source, claim));
+  return clipTemp.run(source.temp.bytes(tempSpan(clip, source)), (claim) => cutAndUpload(pipeline, run, mode, clip, source, claim));
+}
+
+/** The source a clip's temp covers: its span, and its lead-in from the keyframe before START where the mode read it. */
+function tempSpan(clip: PlannedClip, source: OpenSource): ClipSpanSec {
+  const keyframe = source.reads.packets ? keyframeAtOrBefore(source.reads.packets, clip.play.start, source.media.video?.fps ?? 25) : null;
+  return { spanSec: clip.play.end - clip.play.start, leadSec: keyframe ? clip.play.start - keyframe.pts : 0 };
 }
 
 /** Cuts, checks and uploads one clip in its own temp folder; a failure is the clip's record, never a throw. */
@@ -260,7 +266,7 @@ async function cutAndUpload(
     // Hashed before upload, so a later reader (dataset build) can tell a clip changed in the store.
     const sha256 = await hashFile(cut.file);
     const written = await uploadPool.run(() => output.write(clip.key, { file: cut.file }, { contentType: "video/mp4" }));
-    source.temp.learn(duration, written.size);
+    source.temp.learn(tempSpan(clip, source), written.size);
     const info = cut.check.info;
     return record(clip, mode, {
       ...modeFields,

@@ -79,8 +79,10 @@ export interface ClipMemoryShape {
    * camera have shown theirs (clipTempBytes): what the temp gate reserves.
    */
   outputPerSourceByte: number;
-  /** Source-span bytes it keeps in temp beside its clip (smart's excerpt: 1). */
+  /** Source-span bytes it keeps in temp beside its clip (smart's excerpt: 1), lead-in included. */
   tempBesideOutput: number;
+  /** How far past END what it keeps beside its clip runs, in seconds (smart's excerpt: EXCERPT_PAST_END_SEC). */
+  besidePastEndSec?: number;
 }
 
 /**

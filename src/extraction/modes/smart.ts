@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { MediaError } from "../../domain/errors.js";
 import { concatList, muxArgs, partArgs, planSmartCut, smartParts } from "../cut-smart.js";
 import { probeVideoStream } from "../keyframes.js";
-import { type CutInput, prepareExcerpts, sourceInput, withExcerpt } from "../excerpt.js";
+import { type CutInput, EXCERPT_PAST_END_SEC, prepareExcerpts, sourceInput, withExcerpt } from "../excerpt.js";
 import { causeText, runMediaTool } from "../run.js";
 import { type SmartClipExpectation, checkSmartClip, smartReferences } from "../smart-check.js";
 import type { MediaTools } from "../tools.js";
@@ -23,7 +23,8 @@ export const smartMode: CutModeStrategy = {
   concurrency: (cores) => Math.max(1, Math.floor(cores)),
   // Only its excerpt's ffmpeg opens the source (excerpt.ts); the encodes read the small excerpt. (An exact
   // fallback after a failed check cuts from the source, at exact's cost: 2 of 80 clips at 4 h.)
-  memory: { encodes: true, sourceInputs: 1, encodesExcerpt: true, outputPerSourceByte: 1.1, tempBesideOutput: 1 },
+  memory: { encodes: true, sourceInputs: 1, encodesExcerpt: true, outputPerSourceByte: 1.1, tempBesideOutput: 1,
+    besidePastEndSec: EXCERPT_PAST_END_SEC },
   refuses: () => null,
   needsStream: () => true,
   prepareCamera: prepareExcerpts,

@@ -111,6 +111,14 @@ export class BlockCache {
     return this.blocks.bytes;
   }
 
+  /**
+   * What the blocks readers fetch ahead may fill without evicting each other
+   * before they are read: the budget, less the kept index (it sits on top).
+   */
+  get readAheadBytes(): number {
+    return Math.min(this.budget, this.blocks.budget);
+  }
+
   /** A copy: callers may keep it after the cache is gone. */
   stats(): RangeStats {
     return { ...this.counters, cachedBytes: this.blocks.bytes, peakCachedBytes: this.blocks.peak };
