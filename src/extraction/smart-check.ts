@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { ONE_THREAD, causeText, runMediaTool } from "./run.js";
 import type { FfprobeStream, MediaInfo } from "./ffprobe-json.js";
 import { type ClipLayout, layoutProblem, readClipLayout, type SeamWindows, seamWindows } from "./smart-seams.js";
+import type { ReferenceSeek } from "./smart-steps.js";
 import type { MediaTools } from "./tools.js";
 import { mediaInputOptions } from "./input-options.js";
 
@@ -24,7 +25,7 @@ export interface SmartClipExpectation {
   timeoutMs: number;
   signal?: AbortSignal;
   verify?: VerifyDepth;
-  /** The source's frames to compare, from smartReferences before the source went away; decoded from `source` when absent. */
+  /** The source's frames to compare, in referenceSeeks' order, written by the cut's own processes (smart-steps.ts); decoded from `source` when absent. */
   references?: Buffer[];
 }
 
@@ -108,11 +109,17 @@ export async function checkSmartClip(tools: MediaTools, e: SmartClipExpectation)
 
 /**
  * The source frames checkSmartClip compares the clip's with (START, and the
- * keyframes after each join), in its order: for a cut that deletes its
- * source (a smart excerpt) before the clip is checked.
+ * keyframes after each join), in its order, decoded by seeking in the
+ * source: when the caller did not bring them (a smart cut's processes write
+ * them beside its parts).
  */
-export function smartReferences(tools: MediaTools, e: SmartClipExpectation): Promise<Buffer[]> {
+function smartReferences(tools: MediaTools, e: SmartClipExpectation): Promise<Buffer[]> {
   return referenceFrames(tools, e, comparisonsOf(e).map((c) => c.seekSec));
+}
+
+/** The frames checkSmartClip compares, in its order: clip frame n and the seek that finds its source frame. */
+export function referenceSeeks(e: SmartClipExpectation): ReferenceSeek[] {
+  return comparisonsOf(e).map((c) => ({ n: c.n, seekSec: c.seekSec }));
 }
 
 function comparisonsOf(e: SmartClipExpectation): Comparison[] {

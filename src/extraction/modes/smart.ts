@@ -1,11 +1,12 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MediaError } from "../../domain/errors.js";
-import { concatList, muxArgs, partArgs, planSmartCut, smartParts } from "../cut-smart.js";
+import { concatList, muxArgs, planSmartCut, smartParts } from "../cut-smart.js";
 import { probeVideoStream } from "../keyframes.js";
 import { type CutInput, EXCERPT_PAST_END_SEC, prepareExcerpts, sourceInput, withExcerpt } from "../excerpt.js";
 import { causeText, runMediaTool } from "../run.js";
-import { type SmartClipExpectation, checkSmartClip, smartReferences } from "../smart-check.js";
+import { type SmartClipExpectation, checkSmartClip, referenceSeeks } from "../smart-check.js";
+import { runSmartSteps, smartSteps } from "../smart-steps.js";
 import type { MediaTools } from "../tools.js";
 import { cutExactScaled } from "./exact.js";
 import { verifyDuration, type CutClipResult, type CutModeStrategy, type ModeCutRequest } from "./mode.js";
@@ -58,15 +59,13 @@ async function splice(tools: MediaTools, req: ModeCutRequest, from: CutInput, wo
     tailJoin: tail !== null ? { frame: plan.headFrames + plan.copiedFrames, sourceSec: tail } : undefined };
   try {
     const parts = smartParts(local, from.info, plan, work);
-    // One after another although independent: a libx264 encode at 720p holds
-    // ~180 MB, and the clip pool already keeps every core busy.
-    for (const part of parts) await runMediaTool(tools.ffmpeg, partArgs(local.input, part, req.threads), run);
-    // The check's source frames now, so the excerpt's video can go before the
-    // clip is written: a clip's temp files then peak at about twice its size.
-    if (from.files.length > 0) {
-      expectation.references = await smartReferences(tools, expectation);
-      await rm(from.input, { force: true });
-    }
+    // The check's source frames come out of the same processes as the parts,
+    // so the excerpt's video can go before the clip is written: a clip's temp
+    // files then peak at about twice its size.
+    const refs = referenceSeeks(expectation);
+    const steps = smartSteps(local.input, parts, plan.headFrames, refs, from.info.fps, req.threads);
+    expectation.references = await runSmartSteps(tools.ffmpeg, steps, from.info, refs.length, run);
+    if (from.files.length > 0) await rm(from.input, { force: true });
     await writeFile(join(work, "list.txt"), concatList(parts));
     await runMediaTool(tools.ffmpeg, muxArgs(local, join(work, "list.txt"), from.audio), run);
     await Promise.all(parts.map((part) => rm(join(work, part.file), { force: true })));
